@@ -1,0 +1,388 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Checkpointing;
+
+/// <summary>
+/// Records a pipeline's progress for one card so that after a crash, restart or deploy it resumes at the first
+/// unfinished stage without paying again for LLM calls it already made.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var manager = new CheckpointManager("CARD-123");
+/// if (await manager.CanResumeAsync()) await manager.ResumeAsync();
+/// else await manager.CreateCheckpointAsync(totalStages: 5);
+/// </code>
+/// </example>
+/// <remarks>
+/// Creating or resuming makes this manager the card's only writer until it is disposed (or its process dies); a
+/// second manager gets <see cref="CheckpointLockedException"/>. Methods may be called from several threads.
+/// </remarks>
+public sealed class CheckpointManager : IAsyncDisposable
+{
+    private readonly ICheckpointRepository _repository;
+    private readonly CheckpointManagerOptions _options;
+    private readonly ILogger _logger;
+    private readonly CheckpointCreator _creator;
+    private readonly CheckpointRestorer _restorer;
+    private readonly LlmResponseCache _cache = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IAsyncDisposable? _ownership;
+    private volatile PipelineCheckpoint? _checkpoint;
+    private bool _disposed;
+
+    /// <summary>Initializes a manager for a card, stored as JSON files in the default directory.</summary>
+    /// <param name="cardId">The card (work item) the pipeline runs for.</param>
+    public CheckpointManager(string cardId)
+        : this(cardId, new CheckpointManagerOptions())
+    {
+    }
+
+    /// <summary>Initializes a manager for a card, stored as JSON files in <see cref="CheckpointManagerOptions.CheckpointDirectory"/>.</summary>
+    /// <param name="cardId">The card (work item) the pipeline runs for.</param>
+    /// <param name="options">Settings.</param>
+    public CheckpointManager(string cardId, CheckpointManagerOptions options)
+        : this(cardId, CreateFileRepository(options), options)
+    {
+    }
+
+    /// <summary>Initializes a manager for a card stored in <paramref name="repository"/>.</summary>
+    /// <param name="cardId">The card (work item) the pipeline runs for.</param>
+    /// <param name="repository">Where checkpoints are stored.</param>
+    /// <param name="options">Settings, or <see langword="null"/> for the defaults.</param>
+    /// <param name="loggerFactory">Where the manager logs, or <see langword="null"/> for no logging.</param>
+    public CheckpointManager(
+        string cardId, ICheckpointRepository repository, CheckpointManagerOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        CardFileName.Validate(cardId);
+        ArgumentNullException.ThrowIfNull(repository);
+        CardId = cardId;
+        _repository = repository;
+        _options = options ?? new CheckpointManagerOptions();
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CheckpointManager>();
+        _creator = new CheckpointCreator(_options.TimeProvider, _options.SerializerOptions ?? CheckpointSerializerDefaults.Options);
+        _restorer = new CheckpointRestorer(repository, _logger);
+    }
+
+    /// <summary>Gets the card this manager records.</summary>
+    public string CardId { get; }
+
+    /// <summary>Gets the current checkpoint, or <see langword="null"/> before <see cref="CreateCheckpointAsync"/> or <see cref="ResumeAsync"/>.</summary>
+    public PipelineCheckpoint? Checkpoint => _checkpoint;
+
+    /// <summary>Starts a new run for the card, replacing a stored run (never one that cannot be read).</summary>
+    /// <param name="totalStages">The number of stages the pipeline has.</param>
+    /// <param name="executionContext">A description of the run, serialized to JSON (repository, branch, flags, ...).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new checkpoint.</returns>
+    /// <exception cref="CheckpointLockedException">Another manager owns the card.</exception>
+    /// <exception cref="CheckpointCorruptedException">A stored checkpoint cannot be read; it is left untouched.</exception>
+    public Task<PipelineCheckpoint> CreateCheckpointAsync(
+        int totalStages, IReadOnlyDictionary<string, object?>? executionContext = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(totalStages);
+        return WithGateAsync(async () =>
+        {
+            await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
+            var checkpoint = _creator.CreateCheckpoint(CardId, totalStages, executionContext, (stored?.Version ?? 0) + 1);
+            await _repository.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+            _checkpoint = checkpoint;
+            _cache.Rebuild(null);
+            Log.CheckpointCreated(_logger, checkpoint.CheckpointId, CardId, totalStages, checkpoint.Version);
+            return checkpoint;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records an attempt at a stage. Write-ahead responses of the stage (<see cref="CacheLlmResponseAsync"/>), those of
+    /// earlier attempts and <paramref name="llmResponses"/> are kept once each. A new attempt after a failure is a retry.
+    /// </summary>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="status">The outcome.</param>
+    /// <param name="result">The stage's result, serialized to JSON; read it back with <see cref="StageCheckpoint.GetResult{T}"/>.</param>
+    /// <param name="artifacts">Paths of files the stage produced.</param>
+    /// <param name="llmResponses">LLM responses the stage received.</param>
+    /// <param name="errorMessage">Why the stage failed.</param>
+    /// <param name="startTime">When the attempt started; by default its end.</param>
+    /// <param name="endTime">When the attempt ended; by default now.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the record is durable.</returns>
+    public Task SaveStageCheckpointAsync(
+        string stageName,
+        StageStatus status,
+        object? result = null,
+        IReadOnlyList<string>? artifacts = null,
+        IReadOnlyList<LlmResponse>? llmResponses = null,
+        string? errorMessage = null,
+        DateTimeOffset? startTime = null,
+        DateTimeOffset? endTime = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
+        return WithGateAsync(async () =>
+        {
+            var current = RequireCheckpoint();
+            var stage = _creator.CreateStage(current, stageName, status, result, artifacts, llmResponses, errorMessage, startTime, endTime);
+            await PersistAsync(new StageRecorded(current.Version + 1, _creator.Now, stage), cancellationToken).ConfigureAwait(false);
+            foreach (var response in llmResponses ?? [])
+            {
+                _cache.Add(stageName, response);
+            }
+
+            Log.StageSaved(_logger, CardId, stageName, status, stage.Duration.TotalMilliseconds, stage.RetryCount, stage.LlmResponses.Count);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores one LLM response durably before returning, ahead of its stage's record, so a crash mid-stage does not
+    /// lose an answer already paid for. Lookups see it at once.
+    /// </summary>
+    /// <param name="stageName">The stage the response belongs to.</param>
+    /// <param name="response">The response.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the response is durable.</returns>
+    public Task CacheLlmResponseAsync(string stageName, LlmResponse response, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
+        ArgumentNullException.ThrowIfNull(response);
+        return WithGateAsync(async () =>
+        {
+            var current = RequireCheckpoint();
+            await PersistAsync(new LlmResponseCached(current.Version + 1, _creator.Now, stageName, response), cancellationToken).ConfigureAwait(false);
+            _cache.Add(stageName, response);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Records which stage the pipeline is working on.</summary>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    public Task SetCurrentStageAsync(string stageName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
+        return WithGateAsync(async () =>
+        {
+            var current = RequireCheckpoint();
+            await PersistAsync(new CurrentStageSet(current.Version + 1, _creator.Now, stageName), cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Marks the run completed; it can no longer be resumed. The stored document is compacted.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    public Task MarkCompletedAsync(CancellationToken cancellationToken = default) =>
+        ChangeStatusAsync(CheckpointStatus.Completed, null, cancellationToken);
+
+    /// <summary>Marks the run failed, keeping <paramref name="reason"/> as <c>metadata.failure_reason</c>. It can be resumed.</summary>
+    /// <param name="reason">Why the run failed.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    public Task MarkFailedAsync(string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return ChangeStatusAsync(CheckpointStatus.Failed, reason, cancellationToken);
+    }
+
+    /// <summary>Marks the run paused on purpose; it can be resumed.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    public Task PauseAsync(CancellationToken cancellationToken = default) =>
+        ChangeStatusAsync(CheckpointStatus.Paused, null, cancellationToken);
+
+    /// <summary>
+    /// Tells whether the card has a stored run that can be resumed: active, paused, resumed or failed. A completed,
+    /// missing or unreadable one cannot (an unreadable one is logged and left untouched). Needs no ownership.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when <see cref="ResumeAsync"/> would resume a run.</returns>
+    public Task<bool> CanResumeAsync(CancellationToken cancellationToken = default) =>
+        _checkpoint is { } owned
+            ? Task.FromResult(CheckpointRestorer.IsResumable(owned))
+            : _restorer.CanResumeAsync(CardId, cancellationToken);
+
+    /// <summary>
+    /// Resumes the stored run: takes ownership of the card, marks the run resumed, and rebuilds the LLM response cache
+    /// from every stage record and write-ahead response.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The resumed checkpoint, or <see langword="null"/> when there is nothing to resume.</returns>
+    /// <exception cref="CheckpointLockedException">Another manager owns the card.</exception>
+    /// <exception cref="CheckpointCorruptedException">The stored checkpoint cannot be read; it is left untouched.</exception>
+    public Task<PipelineCheckpoint?> ResumeAsync(CancellationToken cancellationToken = default) =>
+        WithGateAsync(async () =>
+        {
+            await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await _restorer.LoadResumableAsync(CardId, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return null;
+            }
+
+            _checkpoint = stored;
+            await PersistAsync(new CheckpointResumed(stored.Version + 1, _creator.Now), cancellationToken).ConfigureAwait(false);
+            _cache.Rebuild(_checkpoint);
+            Log.Resumed(_logger, CardId, _checkpoint!.ResumeCount, _checkpoint.StagesCompleted, _cache.Count);
+            return _checkpoint;
+        }, cancellationToken);
+
+    /// <summary>Finds a response already paid for: the latest for this stage and prompt, of <paramref name="model"/> when given.</summary>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="prompt">The prompt exactly as it would be sent.</param>
+    /// <param name="model">Only a response of this model matches; <see langword="null"/> matches any model.</param>
+    /// <returns>The response, or <see langword="null"/> on a miss or when <see cref="CheckpointManagerOptions.EnableLlmCache"/> is off.</returns>
+    public LlmResponse? GetCachedLlmResponse(string stageName, string prompt, string? model = null)
+    {
+        ArgumentNullException.ThrowIfNull(stageName);
+        ArgumentNullException.ThrowIfNull(prompt);
+        if (!_options.EnableLlmCache)
+        {
+            return null;
+        }
+
+        var response = _cache.Find(stageName, prompt, model);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.CacheLookup(_logger, CardId, stageName, response is null ? "miss" : "hit");
+        }
+
+        return response;
+    }
+
+    /// <summary>Returns the first stage, in the given order, that is neither completed nor skipped.</summary>
+    /// <param name="allStages">Every stage of the pipeline, in order.</param>
+    /// <returns>The stage to run next, or <see langword="null"/> when none is left.</returns>
+    public string? GetNextStage(IReadOnlyList<string> allStages)
+    {
+        ArgumentNullException.ThrowIfNull(allStages);
+        var current = RequireCheckpoint();
+        foreach (var stage in allStages)
+        {
+            if (!current.CompletedStages.Contains(stage) && !current.SkippedStages.Contains(stage))
+            {
+                return stage;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Computes how far the run has got.</summary>
+    /// <returns>The progress.</returns>
+    public PipelineProgress GetProgress() => CheckpointCreator.GetProgress(RequireCheckpoint());
+
+    /// <summary>Folds every recorded change into one complete stored document (the file store's journal into its JSON file).</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the document is durable.</returns>
+    public Task CompactAsync(CancellationToken cancellationToken = default) =>
+        WithGateAsync(async () =>
+        {
+            RequireCheckpoint();
+            await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Deletes the stored checkpoint and empties this manager's state and LLM cache.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the checkpoint is deleted.</returns>
+    public Task ClearCheckpointAsync(CancellationToken cancellationToken = default) =>
+        WithGateAsync(async () =>
+        {
+            await _repository.DeleteAsync(CardId, cancellationToken).ConfigureAwait(false);
+            _checkpoint = null;
+            _cache.Rebuild(null);
+            Log.Cleared(_logger, CardId);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Compacts the stored document and gives up ownership of the card.</summary>
+    /// <returns>A task that completes when ownership is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_ownership is not null && _checkpoint is not null)
+            {
+                try
+                {
+                    await _repository.CompactAsync(CardId).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or CheckpointException or UnauthorizedAccessException)
+                {
+                    Log.CompactionOnDisposeFailed(_logger, CardId, ex);
+                }
+            }
+
+            if (_ownership is not null)
+            {
+                await _ownership.DisposeAsync().ConfigureAwait(false);
+                _ownership = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static FileSystemCheckpointRepository CreateFileRepository(CheckpointManagerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new FileSystemCheckpointRepository(
+            options.ResolveCheckpointDirectory(), new FileSystemCheckpointRepositoryOptions { TimeProvider = options.TimeProvider });
+    }
+
+    private async Task ChangeStatusAsync(CheckpointStatus status, string? reason, CancellationToken cancellationToken) =>
+        await WithGateAsync(async () =>
+        {
+            var current = RequireCheckpoint();
+            await PersistAsync(new StatusChanged(current.Version + 1, _creator.Now, status, reason), cancellationToken).ConfigureAwait(false);
+            Log.StatusChanged(_logger, CardId, status);
+            if (status is CheckpointStatus.Completed or CheckpointStatus.Failed)
+            {
+                await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+
+    private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
+    {
+        var next = change.ApplyTo(RequireCheckpoint());
+        await _repository.SaveChangeAsync(next, change, cancellationToken).ConfigureAwait(false);
+        _checkpoint = next;
+    }
+
+    private async Task EnsureOwnershipAsync(CancellationToken cancellationToken)
+    {
+        _ownership ??= await _repository.AcquireOwnershipAsync(CardId, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private PipelineCheckpoint RequireCheckpoint() =>
+        _checkpoint ?? throw new InvalidOperationException(
+            $"Card '{CardId}' has no checkpoint in this manager yet: call CreateCheckpointAsync or ResumeAsync first.");
+
+    private async Task<T> WithGateAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

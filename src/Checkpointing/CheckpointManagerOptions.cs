@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace Checkpointing;
+
+/// <summary>Settings of a <see cref="CheckpointManager"/>.</summary>
+public sealed class CheckpointManagerOptions
+{
+    /// <summary>The environment variable that names the checkpoint directory when <see cref="CheckpointDirectory"/> is not set.</summary>
+    public const string DirectoryEnvironmentVariable = "CHECKPOINT_DIR";
+
+    /// <summary>Gets or sets the directory of the default file store.</summary>
+    /// <value>The default is <see langword="null"/>: the <c>CHECKPOINT_DIR</c> environment variable, else <c>.checkpoints</c> in the current directory.</value>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Gets or sets whether <see cref="CheckpointManager.GetCachedLlmResponse"/> returns cached responses.</summary>
+    /// <value>The default is <see langword="true"/>. When <see langword="false"/>, every lookup misses (responses are still stored).</value>
+    public bool EnableLlmCache { get; set; } = true;
+
+    /// <summary>Gets or sets the clock for timestamps and durations.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets how long creating or resuming waits for another owner of the card to let go.</summary>
+    /// <value>The default is <see cref="TimeSpan.Zero"/>: fail at once with <see cref="CheckpointLockedException"/>.</value>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Gets or sets the options used to serialize stage results and execution context values.</summary>
+    /// <value>The default keeps property names as declared and reads them case-insensitively.</value>
+    public JsonSerializerOptions? SerializerOptions { get; set; }
+
+    /// <summary>Gets the directory the default file store uses, resolving the defaults.</summary>
+    /// <returns>The directory path.</returns>
+    public string ResolveCheckpointDirectory() =>
+        CheckpointDirectory
+        ?? (Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.Combine(Environment.CurrentDirectory, ".checkpoints"));
+}

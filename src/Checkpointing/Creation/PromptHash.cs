@@ -1,0 +1,41 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Checkpointing;
+
+/// <summary>The full SHA-256 of a prompt's UTF-8 bytes, held in four words so lookups compare and hash without allocating.</summary>
+internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)
+{
+    private const int StackLimit = 8 * 1024;
+
+    /// <summary>Hashes a prompt; prompts up to a few KB are encoded on the stack.</summary>
+    public static PromptHash Of(string prompt)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(prompt.Length);
+        byte[]? rented = null;
+        var buffer = maxBytes <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(prompt, buffer);
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer[..length], digest);
+            return new PromptHash(
+                BinaryPrimitives.ReadUInt64BigEndian(digest),
+                BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
+                BinaryPrimitives.ReadUInt64BigEndian(digest[16..]),
+                BinaryPrimitives.ReadUInt64BigEndian(digest[24..]));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Returns the digest as 64 lower-case hex characters.</summary>
+    public override string ToString() => $"{A:x16}{B:x16}{C:x16}{D:x16}";
+}

@@ -1,0 +1,49 @@
+namespace Checkpointing;
+
+/// <summary>
+/// A change was made against a version of the checkpoint that is no longer the stored one: somebody else
+/// changed it first. Nothing was written; load the checkpoint again and redo the change.
+/// </summary>
+public sealed class CheckpointConflictException : CheckpointException
+{
+    /// <summary>Initializes a new instance of the <see cref="CheckpointConflictException"/> class.</summary>
+    public CheckpointConflictException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointConflictException"/> class.</summary>
+    /// <param name="message">What went wrong.</param>
+    public CheckpointConflictException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointConflictException"/> class.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The error that caused this one.</param>
+    public CheckpointConflictException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointConflictException"/> class.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="storedVersion">The version in the store (0 when none is stored).</param>
+    /// <param name="attemptedVersion">The version the refused change would have produced.</param>
+    public CheckpointConflictException(string cardId, long storedVersion, long attemptedVersion)
+        : base($"Checkpoint of card '{cardId}' is at version {storedVersion}; a change producing version {attemptedVersion} was made against version {attemptedVersion - 1} and was refused.")
+    {
+        CardId = cardId;
+        StoredVersion = storedVersion;
+        AttemptedVersion = attemptedVersion;
+    }
+
+    /// <summary>Gets the card.</summary>
+    public string? CardId { get; }
+
+    /// <summary>Gets the version in the store (0 when none is stored).</summary>
+    public long StoredVersion { get; }
+
+    /// <summary>Gets the version the refused change would have produced.</summary>
+    public long AttemptedVersion { get; }
+}

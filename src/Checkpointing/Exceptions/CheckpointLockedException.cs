@@ -1,0 +1,43 @@
+namespace Checkpointing;
+
+/// <summary>Another manager, in this process or another, owns the card. Try again after it is disposed or its process ends.</summary>
+public sealed class CheckpointLockedException : CheckpointException
+{
+    /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class.</summary>
+    public CheckpointLockedException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class.</summary>
+    /// <param name="message">What went wrong.</param>
+    public CheckpointLockedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The error that caused this one.</param>
+    public CheckpointLockedException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="lockPath">The lock file or resource that is held.</param>
+    /// <param name="waited">How long the caller waited before giving up.</param>
+    /// <param name="innerException">The error that caused this one.</param>
+    public CheckpointLockedException(string cardId, string lockPath, TimeSpan waited, Exception? innerException = null)
+        : base($"Card '{cardId}' is owned by another checkpoint manager (lock '{lockPath}' is held; waited {waited.TotalMilliseconds:0} ms). Only one manager may write a card at a time.", innerException)
+    {
+        CardId = cardId;
+        LockPath = lockPath;
+    }
+
+    /// <summary>Gets the card.</summary>
+    public string? CardId { get; }
+
+    /// <summary>Gets the lock file or resource that is held.</summary>
+    public string? LockPath { get; }
+}

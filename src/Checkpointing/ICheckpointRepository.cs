@@ -1,0 +1,73 @@
+namespace Checkpointing;
+
+/// <summary>
+/// Where checkpoints live. Every store (files, memory, SQLite, PostgreSQL, ...) keeps the same promises:
+/// <list type="bullet">
+/// <item>a write that returned is durable, and a crash at any instant leaves the old or the new state;</item>
+/// <item>every write carries the checkpoint's <see cref="PipelineCheckpoint.Version"/> and is refused with
+/// <see cref="CheckpointConflictException"/> when it was made against a version that is no longer stored;</item>
+/// <item>at most one owner at a time writes a card (<see cref="AcquireOwnershipAsync"/>);</item>
+/// <item>a stored checkpoint that cannot be read raises a <see cref="CheckpointException"/>, never "no checkpoint".</item>
+/// </list>
+/// </summary>
+public interface ICheckpointRepository
+{
+    /// <summary>Loads the checkpoint of a card, with every persisted change applied.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The checkpoint, or <see langword="null"/> when none is stored.</returns>
+    /// <exception cref="CheckpointCorruptedException">The stored checkpoint cannot be read.</exception>
+    /// <exception cref="CheckpointVersionException">The stored checkpoint has a newer schema.</exception>
+    Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default);
+
+    /// <summary>Tells whether a checkpoint is stored for a card, without reading it.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when one is stored.</returns>
+    Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the stored checkpoint of a card and every change recorded for it.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when something was deleted.</returns>
+    Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the cards that have a stored checkpoint.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The card ids, in no particular order.</returns>
+    Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a whole checkpoint, replacing what is stored for its card.</summary>
+    /// <param name="checkpoint">The checkpoint; the stored version (0 when none) must be <c>checkpoint.Version - 1</c>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="CheckpointConflictException">The stored version is not <c>checkpoint.Version - 1</c>.</exception>
+    /// <exception cref="CheckpointLockedException">Another owner holds the card.</exception>
+    Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores one change. A store may persist only <paramref name="change"/> (a journal record, a row) or the whole
+    /// <paramref name="checkpoint"/>; either way a later <see cref="LoadAsync"/> returns <paramref name="checkpoint"/>.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint with the change applied (<c>change.ApplyTo(previous)</c>).</param>
+    /// <param name="change">The change; the stored version must be <c>change.Version - 1</c>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="CheckpointConflictException">The stored version is not <c>change.Version - 1</c>.</exception>
+    /// <exception cref="CheckpointLockedException">Another owner holds the card.</exception>
+    Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default);
+
+    /// <summary>Folds every recorded change of a card into one complete stored document. A no-op for stores without a journal.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    Task CompactAsync(string cardId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes the caller the only writer of a card until the returned handle is disposed or the process dies.
+    /// Reading (<see cref="LoadAsync"/>, <see cref="ListCardIdsAsync"/>) needs no ownership.
+    /// </summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="timeout">How long to wait for another owner to let go; <see cref="TimeSpan.Zero"/> fails at once.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A handle that gives up ownership when disposed.</returns>
+    /// <exception cref="CheckpointLockedException">Another owner still holds the card when the timeout ends.</exception>
+    Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace Checkpointing;
+
+/// <summary>Every log message of the library, source-generated.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Created checkpoint {CheckpointId} for card {CardId} with {TotalStages} stages (version {Version})")]
+    public static partial void CheckpointCreated(ILogger logger, string checkpointId, string cardId, int totalStages, long version);
+
+    [LoggerMessage(2, LogLevel.Information, "Card {CardId}: stage {StageName} saved as {Status} in {DurationMs:0} ms (retry {RetryCount}, {ResponseCount} LLM responses)")]
+    public static partial void StageSaved(ILogger logger, string cardId, string stageName, StageStatus status, double durationMs, int retryCount, int responseCount);
+
+    [LoggerMessage(3, LogLevel.Information, "Card {CardId} resumed (resume #{ResumeCount}): {Completed} stages completed, {CachedResponses} LLM responses cached")]
+    public static partial void Resumed(ILogger logger, string cardId, int resumeCount, int completed, int cachedResponses);
+
+    [LoggerMessage(4, LogLevel.Information, "Card {CardId} cannot be resumed: {Reason}")]
+    public static partial void NotResumable(ILogger logger, string cardId, string reason);
+
+    [LoggerMessage(5, LogLevel.Error, "Card {CardId} has a stored checkpoint that cannot be read; it is left untouched")]
+    public static partial void UnreadableCheckpoint(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Information, "Card {CardId} marked {Status}")]
+    public static partial void StatusChanged(ILogger logger, string cardId, CheckpointStatus status);
+
+    [LoggerMessage(7, LogLevel.Information, "Card {CardId}: checkpoint cleared")]
+    public static partial void Cleared(ILogger logger, string cardId);
+
+    [LoggerMessage(8, LogLevel.Debug, "Card {CardId}: LLM cache {Outcome} for stage {StageName}")]
+    public static partial void CacheLookup(ILogger logger, string cardId, string stageName, string outcome);
+
+    [LoggerMessage(9, LogLevel.Warning, "Card {CardId}: compaction on dispose failed; the journal still holds every change")]
+    public static partial void CompactionOnDisposeFailed(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Warning, "Journal {Path}: cut a torn tail of {Bytes} bytes at offset {Offset} left by a crash mid-append")]
+    public static partial void TornTailCut(ILogger logger, string path, long bytes, long offset);
+
+    [LoggerMessage(21, LogLevel.Information, "Removed orphaned temporary file {Path} left by a crash")]
+    public static partial void TempFileRemoved(ILogger logger, string path);
+
+    [LoggerMessage(22, LogLevel.Information, "Card {CardId}: waited {WaitedMs:0} ms for the lock {Path}")]
+    public static partial void LockWaited(ILogger logger, string cardId, string path, double waitedMs);
+
+    [LoggerMessage(23, LogLevel.Debug, "Card {CardId}: compacted {Records} journal bytes into a {SnapshotBytes}-byte snapshot (version {Version})")]
+    public static partial void Compacted(ILogger logger, string cardId, long records, long snapshotBytes, long version);
+
+    [LoggerMessage(24, LogLevel.Warning, "Card {CardId}: compaction after a durable change failed; it will be retried")]
+    public static partial void CompactionFailed(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(25, LogLevel.Information, "Journal {Path} belongs to an earlier snapshot generation and is ignored; it is replaced on the next write")]
+    public static partial void StaleJournalIgnored(ILogger logger, string path);
+}

@@ -1,0 +1,121 @@
+namespace Checkpointing;
+
+/// <summary>
+/// The in-memory index of every LLM response a run has paid for, keyed by stage and the full SHA-256 of the prompt,
+/// with the latest response overall and the latest per model. Thread-safe; lookups allocate nothing.
+/// </summary>
+internal sealed class LlmResponseCache
+{
+    private readonly Dictionary<CacheKey, Entry> _entries = [];
+    private readonly object _gate = new();
+
+    /// <summary>Gets the number of distinct stage and prompt pairs cached.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds a response; it becomes the latest for its stage and prompt, and for its model.</summary>
+    public void Add(string stageName, LlmResponse response)
+    {
+        var key = new CacheKey(stageName, PromptHash.Of(response.Prompt));
+        lock (_gate)
+        {
+            AddLocked(key, response);
+        }
+    }
+
+    /// <summary>Replaces the contents with every response of a checkpoint: stage records first, then write-ahead ones.</summary>
+    public void Rebuild(PipelineCheckpoint? checkpoint)
+    {
+        lock (_gate)
+        {
+            _entries.Clear();
+            if (checkpoint is null)
+            {
+                return;
+            }
+
+            foreach (var stage in checkpoint.StageCheckpoints.Values)
+            {
+                foreach (var response in stage.LlmResponses)
+                {
+                    AddLocked(new CacheKey(stage.StageName, PromptHash.Of(response.Prompt)), response);
+                }
+            }
+
+            foreach (var (stageName, responses) in checkpoint.PendingLlmResponses)
+            {
+                foreach (var response in responses)
+                {
+                    AddLocked(new CacheKey(stageName, PromptHash.Of(response.Prompt)), response);
+                }
+            }
+        }
+    }
+
+    /// <summary>Finds the latest response for a stage and prompt; with a model, only that model's.</summary>
+    public LlmResponse? Find(string stageName, string prompt, string? model)
+    {
+        var key = new CacheKey(stageName, PromptHash.Of(prompt));
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                return null;
+            }
+
+            if (model is null)
+            {
+                return entry.Latest;
+            }
+
+            if (entry.ByModel is { } byModel)
+            {
+                return byModel.GetValueOrDefault(model);
+            }
+
+            return entry.Latest.Model == model ? entry.Latest : null;
+        }
+    }
+
+    private void AddLocked(CacheKey key, LlmResponse response)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            _entries[key] = new Entry(response);
+            return;
+        }
+
+        if (entry.ByModel is null && entry.Latest.Model != response.Model)
+        {
+            entry.ByModel = new Dictionary<string, LlmResponse>(StringComparer.Ordinal);
+            if (entry.Latest.Model is { } previousModel)
+            {
+                entry.ByModel[previousModel] = entry.Latest;
+            }
+        }
+
+        if (entry.ByModel is not null && response.Model is { } model)
+        {
+            entry.ByModel[model] = response;
+        }
+
+        entry.Latest = response;
+    }
+
+    private readonly record struct CacheKey(string StageName, PromptHash PromptHash);
+
+    private sealed class Entry(LlmResponse latest)
+    {
+        public LlmResponse Latest { get; set; } = latest;
+
+        public Dictionary<string, LlmResponse>? ByModel { get; set; }
+    }
+}

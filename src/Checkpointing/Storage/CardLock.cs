@@ -1,0 +1,75 @@
+namespace Checkpointing;
+
+/// <summary>
+/// The OS lock that makes one owner per card: an exclusive open (<see cref="FileShare.None"/>, <c>flock</c> on
+/// Linux) of the card's lock file. The OS releases it when the owner's process dies, so a stale lock cannot exist.
+/// </summary>
+internal static class CardLock
+{
+    private const int SharingViolation = unchecked((int)0x80070020);
+
+    /// <summary>Throws when .NET file locking is switched off, since ownership would silently mean nothing.</summary>
+    /// <exception cref="NotSupportedException">File locking is disabled for this process.</exception>
+    public static void EnsureLockingEnabled()
+    {
+        var disabledByEnvironment = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is { } value
+            && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
+        if (disabledByEnvironment || (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out var disabled) && disabled))
+        {
+            throw new NotSupportedException(
+                "File locking is disabled (DOTNET_SYSTEM_IO_DISABLEFILELOCKING or the System.IO.DisableFileLocking switch), so "
+                + "FileSystemCheckpointRepository cannot guarantee one owner per card and refuses to run. Unset it.");
+        }
+    }
+
+    /// <summary>Takes the lock if it is free.</summary>
+    /// <returns>The open lock file, which holds the lock until disposed; <see langword="null"/> when another owner holds it.</returns>
+    public static FileStream? TryAcquire(string lockPath)
+    {
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.None,
+                BufferSize = 0,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            return new FileStream(lockPath, options);
+        }
+        catch (IOException ex) when (ex.HResult == SharingViolation)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Takes the lock, polling until <paramref name="timeout"/> passes.</summary>
+    /// <exception cref="CheckpointLockedException">Another owner still holds it.</exception>
+    public static async Task<(FileStream Lock, TimeSpan Waited)> AcquireAsync(
+        string cardId, string lockPath, TimeSpan timeout, TimeSpan pollInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var waited = timeProvider.GetElapsedTime(started);
+            if (TryAcquire(lockPath) is { } acquired)
+            {
+                return (acquired, waited);
+            }
+
+            if (waited >= timeout)
+            {
+                throw new CheckpointLockedException(cardId, lockPath, waited);
+            }
+
+            var remaining = timeout - waited;
+            await Task.Delay(remaining < pollInterval ? remaining : pollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpointing;
+
+/// <summary>
+/// The writer's view of one card while its lock is held: the state on disk, the open journal, and the sizes that
+/// decide when to compact. Only the lock holder has one, so the state cannot change behind its back.
+/// </summary>
+internal sealed class CardSession : IAsyncDisposable
+{
+    private readonly FileStream _lock;
+    private readonly FileSystemCheckpointRepositoryOptions _options;
+    private readonly ILogger _logger;
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private FileStream? _journal;
+    private long _journalOffset;
+    private long _journalRecordBytes;
+    private long _snapshotBytes;
+    private bool _loaded;
+
+    public CardSession(string cardId, CardPaths paths, FileStream lockFile, FileSystemCheckpointRepositoryOptions options, ILogger logger)
+    {
+        CardId = cardId;
+        Paths = paths;
+        _lock = lockFile;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Gets the card.</summary>
+    public string CardId { get; }
+
+    /// <summary>Gets the card's files.</summary>
+    public CardPaths Paths { get; }
+
+    /// <summary>Gets the gate that orders this session's operations.</summary>
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Gets the state on disk, once loaded; <see langword="null"/> when none is stored.</summary>
+    public PipelineCheckpoint? Current { get; private set; }
+
+    private long StoredVersion => Current?.Version ?? 0;
+
+    /// <summary>Reads the state from disk once, cutting a torn journal tail (this session owns the card).</summary>
+    public async Task<PipelineCheckpoint?> LoadAsync(CancellationToken cancellationToken)
+    {
+        if (_loaded)
+        {
+            return Current;
+        }
+
+        var snapshotBytes = await DurableFile.ReadAllAsync(Paths.Snapshot, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+        if (snapshotBytes is null)
+        {
+            Current = null;
+            _loaded = true;
+            return null;
+        }
+
+        var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(Paths.Snapshot));
+        var journalBytes = await DurableFile.ReadAllAsync(Paths.Journal, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+        var state = JournalReplay.Replay(journalBytes, Paths.Journal, snapshot);
+        if (state.HasTornTail)
+        {
+            TruncateJournal(state.ValidLength);
+            Log.TornTailCut(_logger, Paths.Journal, state.FileLength - state.ValidLength, state.ValidLength);
+        }
+        else if (journalBytes is not null && !state.IsCurrent)
+        {
+            Log.StaleJournalIgnored(_logger, Paths.Journal);
+        }
+
+        Current = state.Checkpoint;
+        _snapshotBytes = snapshotBytes.Length;
+        if (state.IsCurrent)
+        {
+            _journal = OpenJournal();
+            _journalOffset = state.ValidLength;
+            _journalRecordBytes = state.ValidLength - JournalFormat.HeaderSize;
+        }
+
+        _loaded = true;
+        return Current;
+    }
+
+    /// <summary>Stores a whole checkpoint as a new snapshot generation.</summary>
+    public async Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        EnsureVersion(checkpoint.Version);
+        await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends one change to the journal (fdatasync'd), compacting when the journal outgrows the snapshot.</summary>
+    public async Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        EnsureVersion(change.Version);
+        if (_journal is null || Current is null)
+        {
+            await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Append(change);
+        Current = checkpoint;
+        if (_journalRecordBytes > Math.Max(_snapshotBytes, _options.MinCompactionBytes))
+        {
+            try
+            {
+                await WriteSnapshotAsync(checkpoint, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                Log.CompactionFailed(_logger, CardId, ex);
+            }
+        }
+    }
+
+    /// <summary>Folds the journal into a new snapshot, if it holds anything.</summary>
+    public async Task CompactAsync(CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (Current is not null && (_journal is null || _journalRecordBytes > 0))
+        {
+            await WriteSnapshotAsync(Current, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes the card's files: the snapshot first, so a crash in between leaves a journal that is ignored.</summary>
+    public bool Delete()
+    {
+        CloseJournal();
+        var existed = File.Exists(Paths.Snapshot);
+        File.Delete(Paths.Snapshot);
+        PosixFileSync.SyncDirectory(Paths.Directory);
+        File.Delete(Paths.Journal);
+        PosixFileSync.SyncDirectory(Paths.Directory);
+        Current = null;
+        _loaded = true;
+        return existed;
+    }
+
+    /// <summary>Removes temporary files of this card left by a crash; safe because this session holds the lock.</summary>
+    public void RemoveOrphanedTempFiles()
+    {
+        foreach (var temp in Directory.EnumerateFiles(Paths.Directory, Paths.TempPattern))
+        {
+            DurableFile.TryDelete(temp);
+            Log.TempFileRemoved(_logger, temp);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        CloseJournal();
+        await _lock.DisposeAsync().ConfigureAwait(false);
+        Gate.Dispose();
+    }
+
+    private void EnsureVersion(long newVersion)
+    {
+        if (StoredVersion != newVersion - 1)
+        {
+            throw new CheckpointConflictException(CardId, StoredVersion, newVersion);
+        }
+    }
+
+    private void Append(CheckpointChange change)
+    {
+        _buffer.ResetWrittenCount();
+        JournalFormat.Reserve(_buffer);
+        CheckpointJsonWriter.WriteChange(_buffer, change);
+        var record = JournalFormat.Seal(_buffer);
+        var journal = _journal!;
+        try
+        {
+            RandomAccess.Write(journal.SafeFileHandle, record.Span, _journalOffset);
+            PosixFileSync.DataSync(journal);
+        }
+        catch
+        {
+            // Leave no partial record behind (a full disk, say); if even that fails, the next load cuts it as a torn tail.
+            try
+            {
+                journal.SetLength(_journalOffset);
+            }
+            catch (IOException)
+            {
+                CloseJournal();
+            }
+
+            throw;
+        }
+
+        _journalOffset += record.Length;
+        _journalRecordBytes += record.Length;
+    }
+
+    private async Task WriteSnapshotAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var journalId = JournalFormat.NewId();
+        var buffer = new ArrayBufferWriter<byte>(checked((int)Math.Min(Math.Max(_snapshotBytes * 2, 4096), Array.MaxLength)));
+        CheckpointJsonWriter.WriteSnapshot(buffer, checkpoint, journalId);
+        await DurableFile.ReplaceAsync(Paths.Snapshot, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        var previousJournalBytes = _journalRecordBytes;
+        CloseJournal();
+        Current = checkpoint;
+        _snapshotBytes = buffer.WrittenCount;
+        _journalRecordBytes = 0;
+
+        // The snapshot is durable and complete; the old journal is now stale. A failure below only costs a rewrite later.
+        await DurableFile.ReplaceAsync(Paths.Journal, JournalFormat.CreateHeader(journalId), cancellationToken).ConfigureAwait(false);
+        _journal = OpenJournal();
+        _journalOffset = JournalFormat.HeaderSize;
+        Log.Compacted(_logger, CardId, previousJournalBytes, _snapshotBytes, checkpoint.Version);
+    }
+
+    private FileStream OpenJournal() =>
+        new(Paths.Journal, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+
+    private void TruncateJournal(long length)
+    {
+        using var journal = OpenJournal();
+        journal.SetLength(length);
+        journal.Flush(flushToDisk: true);
+    }
+
+    private void CloseJournal()
+    {
+        _journal?.Dispose();
+        _journal = null;
+    }
+}

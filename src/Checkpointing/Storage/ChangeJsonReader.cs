@@ -1,0 +1,48 @@
+using System.Text.Json;
+using N = Checkpointing.CheckpointJsonNames;
+
+namespace Checkpointing;
+
+/// <summary>Reads one journal record payload back into the <see cref="CheckpointChange"/> it records.</summary>
+internal static class ChangeJsonReader
+{
+    /// <summary>Reads a change.</summary>
+    public static CheckpointChange Read(ReadOnlyMemory<byte> payload, in JsonReadContext context)
+    {
+        using var document = CheckpointJsonReader.Parse(payload, context);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw context.WrongType("record", "an object", root);
+        }
+
+        var version = CheckpointJsonReader.GetInt64(Required(root, N.ChangeVersion, context), N.ChangeVersion, context);
+        var timestamp = CheckpointJsonReader.GetTimestamp(Required(root, N.ChangeTimestamp, context), N.ChangeTimestamp, context);
+        var type = CheckpointJsonReader.GetString(Required(root, N.ChangeType, context), N.ChangeType, context);
+        return type switch
+        {
+            "stage" => new StageRecorded(
+                version, timestamp, CheckpointJsonReader.ReadStage(Required(root, N.ChangeStage, context), N.ChangeStage, context)),
+            "llm_response" => new LlmResponseCached(
+                version,
+                timestamp,
+                CheckpointJsonReader.GetString(Required(root, N.StageName, context), N.StageName, context),
+                CheckpointJsonReader.ReadResponse(Required(root, N.Response, context), N.Response, context)),
+            "current_stage" => new CurrentStageSet(
+                version, timestamp, CheckpointJsonReader.GetString(Required(root, N.StageName, context), N.StageName, context)),
+            "status" => new StatusChanged(
+                version,
+                timestamp,
+                CheckpointJsonReader.ParseCheckpointStatus(
+                    CheckpointJsonReader.GetString(Required(root, N.Status, context), N.Status, context), N.Status, context),
+                root.TryGetProperty(N.ChangeReason, out var reason)
+                    ? CheckpointJsonReader.GetNullableString(reason, N.ChangeReason, context)
+                    : null),
+            "resumed" => new CheckpointResumed(version, timestamp),
+            _ => throw context.Corrupt(N.ChangeType, $"unknown change type '{type}'"),
+        };
+    }
+
+    private static JsonElement Required(JsonElement root, string name, in JsonReadContext context) =>
+        root.TryGetProperty(name, out var value) ? value : throw context.Corrupt(name, "required field is missing");
+}

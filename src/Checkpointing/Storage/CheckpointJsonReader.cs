@@ -1,0 +1,371 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using N = Checkpointing.CheckpointJsonNames;
+
+namespace Checkpointing;
+
+/// <summary>
+/// Reads checkpoint documents (ours and the Python manager's) strictly: every known field is type-checked, duplicate
+/// keys and over-deep nesting are refused, unknown fields are kept, and naive timestamps are read as local time.
+/// </summary>
+internal static class CheckpointJsonReader
+{
+    /// <summary>The deepest nesting accepted; deeper documents are refused as corrupt.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = MaxDepth,
+#if NET9_0_OR_GREATER
+        AllowDuplicateProperties = false,
+#endif
+    };
+
+    /// <summary>Parses bytes into a document, turning every syntax problem into <see cref="CheckpointCorruptedException"/>.</summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
+    {
+        if (utf8.Length == 0)
+        {
+            throw context.Corrupt("document", "the file is empty (zero bytes)");
+        }
+
+        if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            throw context.Corrupt("document", "the file starts with a UTF-8 byte order mark, which checkpoint files never have");
+        }
+
+        try
+        {
+            return JsonDocument.Parse(utf8, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw context.Corrupt("document", $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message}");
+        }
+    }
+
+    /// <summary>Reads a whole checkpoint document.</summary>
+    public static SnapshotDocument ReadSnapshot(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
+    {
+        using var document = Parse(utf8, context);
+        return ReadSnapshot(document.RootElement, context);
+    }
+
+    /// <summary>Reads a whole checkpoint from a parsed document.</summary>
+    public static SnapshotDocument ReadSnapshot(JsonElement root, in JsonReadContext context)
+    {
+        RequireKind(root, JsonValueKind.Object, "document", "an object", context);
+        var fields = new FieldSet(context, "document");
+        string? checkpointId = null, cardId = null, currentStage = null, journalId = null;
+        CheckpointStatus status = CheckpointStatus.Active;
+        DateTimeOffset createdAt = default, updatedAt = default;
+        DateTimeOffset? lastResume = null;
+        IReadOnlyList<string> completed = ImmutableList<string>.Empty, failed = completed, skipped = completed;
+        var stages = StageCheckpointMap.Empty;
+        IReadOnlyDictionary<string, JsonElement> executionContext = ImmutableDictionary<string, JsonElement>.Empty, metadata = executionContext;
+        var pending = ImmutableDictionary<string, IReadOnlyList<LlmResponse>>.Empty;
+        int totalStages = 0, resumeCount = 0;
+        TimeSpan totalDuration = default, remaining = default;
+        long version = 0;
+        long? schemaVersion = null;
+
+        foreach (var property in root.EnumerateObject())
+        {
+            var name = property.Name;
+            var value = property.Value;
+            fields.Add(name);
+            switch (name)
+            {
+                case N.SchemaVersion: schemaVersion = GetInt64(value, name, context); break;
+                case N.Version: version = GetInt64(value, name, context); break;
+                case N.JournalId: journalId = GetNullableString(value, name, context); break;
+                case N.CheckpointId: checkpointId = GetString(value, name, context); break;
+                case N.CardId: cardId = GetString(value, name, context); break;
+                case N.Status: status = ParseCheckpointStatus(GetString(value, name, context), name, context); break;
+                case N.CreatedAt: createdAt = GetTimestamp(value, name, context); break;
+                case N.UpdatedAt: updatedAt = GetTimestamp(value, name, context); break;
+                case N.CompletedStages: completed = GetStrings(value, name, context); break;
+                case N.FailedStages: failed = GetStrings(value, name, context); break;
+                case N.SkippedStages: skipped = GetStrings(value, name, context); break;
+                case N.CurrentStage: currentStage = GetNullableString(value, name, context); break;
+                case N.StageCheckpoints: stages = ReadStages(value, context); break;
+                case N.ExecutionContext: executionContext = GetMap(value, name, context); break;
+                case N.TotalStages: totalStages = GetInt32(value, name, context); break;
+                case N.StagesCompleted: GetInt32(value, name, context); break;
+                case N.TotalDurationSeconds: totalDuration = GetSeconds(value, name, context); break;
+                case N.EstimatedRemainingSeconds: remaining = GetSeconds(value, name, context); break;
+                case N.ResumeCount: resumeCount = GetInt32(value, name, context); break;
+                case N.LastResumeTime: lastResume = GetNullableTimestamp(value, name, context); break;
+                case N.Metadata: metadata = GetMap(value, name, context); break;
+                case N.PendingLlmResponses: pending = ReadPending(value, context); break;
+                default: fields.AddUnknown(name, value); break;
+            }
+        }
+
+        if (schemaVersion > N.CurrentSchemaVersion)
+        {
+            throw new CheckpointVersionException(context.File, schemaVersion.Value, N.CurrentSchemaVersion);
+        }
+
+        var checkpoint = new PipelineCheckpoint
+        {
+            CheckpointId = checkpointId ?? throw context.Corrupt(N.CheckpointId, "required field is missing"),
+            CardId = cardId ?? throw context.Corrupt(N.CardId, "required field is missing"),
+            Status = status,
+            CreatedAt = createdAt,
+            UpdatedAt = updatedAt,
+            CompletedStages = completed,
+            FailedStages = failed,
+            SkippedStages = skipped,
+            CurrentStage = currentStage,
+            StageCheckpoints = stages,
+            ExecutionContext = executionContext,
+            TotalStages = totalStages,
+            TotalDuration = totalDuration,
+            EstimatedRemaining = remaining,
+            ResumeCount = resumeCount,
+            LastResumeTime = lastResume,
+            Metadata = metadata,
+            PendingLlmResponses = pending,
+            Version = version,
+            AdditionalProperties = fields.Unknown,
+        };
+        return new SnapshotDocument(checkpoint, journalId);
+    }
+
+    /// <summary>Reads one stage record.</summary>
+    public static StageCheckpoint ReadStage(JsonElement element, string path, in JsonReadContext context)
+    {
+        RequireKind(element, JsonValueKind.Object, path, "an object", context);
+        var fields = new FieldSet(context, path);
+        string? stageName = null, errorMessage = null;
+        StageStatus? status = null;
+        DateTimeOffset startTime = default;
+        DateTimeOffset? endTime = null;
+        TimeSpan duration = default;
+        JsonElement? result = null;
+        IReadOnlyList<string> artifacts = ImmutableList<string>.Empty;
+        IReadOnlyList<LlmResponse> responses = ImmutableList<LlmResponse>.Empty;
+        IReadOnlyDictionary<string, JsonElement> metadata = ImmutableDictionary<string, JsonElement>.Empty;
+        var retryCount = 0;
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = property.Name;
+            var value = property.Value;
+            var field = path + "." + name;
+            fields.Add(name);
+            switch (name)
+            {
+                case N.StageName: stageName = GetString(value, field, context); break;
+                case N.Status: status = ParseStageStatus(GetString(value, field, context), field, context); break;
+                case N.StartTime: startTime = GetNullableTimestamp(value, field, context) ?? default; break;
+                case N.EndTime: endTime = GetNullableTimestamp(value, field, context); break;
+                case N.DurationSeconds: duration = GetSeconds(value, field, context); break;
+                case N.Result: result = value.ValueKind == JsonValueKind.Null ? null : value.Clone(); break;
+                case N.Artifacts: artifacts = GetStrings(value, field, context); break;
+                case N.LlmResponses: responses = ReadResponses(value, field, context); break;
+                case N.ErrorMessage: errorMessage = GetNullableString(value, field, context); break;
+                case N.RetryCount: retryCount = GetInt32(value, field, context); break;
+                case N.Metadata: metadata = GetMap(value, field, context); break;
+                default: fields.AddUnknown(name, value); break;
+            }
+        }
+
+        return new StageCheckpoint
+        {
+            StageName = stageName ?? throw context.Corrupt(path + "." + N.StageName, "required field is missing"),
+            Status = status ?? throw context.Corrupt(path + "." + N.Status, "required field is missing"),
+            StartTime = startTime,
+            EndTime = endTime,
+            Duration = duration,
+            Result = result,
+            Artifacts = artifacts,
+            LlmResponses = responses,
+            ErrorMessage = errorMessage,
+            RetryCount = retryCount,
+            Metadata = metadata,
+            AdditionalProperties = fields.Unknown,
+        };
+    }
+
+    /// <summary>Reads one LLM response; only <c>prompt</c> is required, as in the Python manager.</summary>
+    public static LlmResponse ReadResponse(JsonElement element, string path, in JsonReadContext context)
+    {
+        RequireKind(element, JsonValueKind.Object, path, "an object", context);
+        var fields = new FieldSet(context, path);
+        string? prompt = null, response = null, model = null;
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = property.Name;
+            fields.Add(name);
+            switch (name)
+            {
+                case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
+                case N.Response when property.Value.ValueKind == JsonValueKind.String: response = property.Value.GetString(); break;
+                case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
+                default: fields.AddUnknown(name, property.Value); break;
+            }
+        }
+
+        return new LlmResponse(prompt ?? throw context.Corrupt(path + "." + N.Prompt, "required field is missing"), response ?? string.Empty)
+        {
+            Model = model,
+            AdditionalProperties = fields.Unknown,
+        };
+    }
+
+    /// <summary>Parses a stored checkpoint status.</summary>
+    public static CheckpointStatus ParseCheckpointStatus(string value, string field, in JsonReadContext context) =>
+        value.ToLowerInvariant() switch
+        {
+            "active" => CheckpointStatus.Active,
+            "paused" => CheckpointStatus.Paused,
+            "completed" => CheckpointStatus.Completed,
+            "failed" => CheckpointStatus.Failed,
+            "resumed" => CheckpointStatus.Resumed,
+            _ => throw context.Corrupt(field, $"unknown checkpoint status '{value}'"),
+        };
+
+    /// <summary>Reads a required string.</summary>
+    public static string GetString(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw context.WrongType(field, "a string", value);
+
+    /// <summary>Reads a string or null.</summary>
+    public static string? GetNullableString(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.Null ? null : GetString(value, field, context);
+
+    /// <summary>Reads an integer.</summary>
+    public static long GetInt64(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+            ? number
+            : throw context.WrongType(field, "an integer", value);
+
+    /// <summary>Reads a timestamp; one without an offset is the writer's local time, as the Python manager wrote them.</summary>
+    public static DateTimeOffset GetTimestamp(JsonElement value, string field, in JsonReadContext context)
+    {
+        var text = GetString(value, field, context);
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var timestamp)
+            ? timestamp
+            : throw context.Corrupt(field, $"'{text}' is not an ISO 8601 timestamp");
+    }
+
+    private static StageStatus ParseStageStatus(string value, string field, in JsonReadContext context) =>
+        value.ToLowerInvariant() switch
+        {
+            "completed" => StageStatus.Completed,
+            "failed" => StageStatus.Failed,
+            "skipped" => StageStatus.Skipped,
+            _ => throw context.Corrupt(field, $"unknown stage status '{value}' (expected completed, failed or skipped)"),
+        };
+
+    private static StageCheckpointMap ReadStages(JsonElement value, in JsonReadContext context)
+    {
+        RequireKind(value, JsonValueKind.Object, N.StageCheckpoints, "an object", context);
+        var map = StageCheckpointMap.Empty;
+        var fields = new FieldSet(context, N.StageCheckpoints);
+        foreach (var property in value.EnumerateObject())
+        {
+            fields.Add(property.Name);
+            var stage = ReadStage(property.Value, N.StageCheckpoints + "." + property.Name, context);
+            map = map.SetItem(stage.StageName == property.Name ? stage : stage with { StageName = property.Name });
+        }
+
+        return map;
+    }
+
+    private static ImmutableDictionary<string, IReadOnlyList<LlmResponse>> ReadPending(JsonElement value, in JsonReadContext context)
+    {
+        RequireKind(value, JsonValueKind.Object, N.PendingLlmResponses, "an object", context);
+        var builder = ImmutableDictionary.CreateBuilder<string, IReadOnlyList<LlmResponse>>(StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            var field = N.PendingLlmResponses + "." + property.Name;
+            if (!builder.TryAdd(property.Name, ReadResponses(property.Value, field, context)))
+            {
+                throw context.Corrupt(field, "duplicate key");
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static ImmutableList<LlmResponse> ReadResponses(JsonElement value, string field, in JsonReadContext context)
+    {
+        RequireKind(value, JsonValueKind.Array, field, "an array", context);
+        var builder = ImmutableList.CreateBuilder<LlmResponse>();
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            builder.Add(ReadResponse(item, $"{field}[{index++}]", context));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static ImmutableList<string> GetStrings(JsonElement value, string field, in JsonReadContext context)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return ImmutableList<string>.Empty;
+        }
+
+        RequireKind(value, JsonValueKind.Array, field, "an array of strings", context);
+        var builder = ImmutableList.CreateBuilder<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            builder.Add(GetString(item, field + "[]", context));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static IReadOnlyDictionary<string, JsonElement> GetMap(JsonElement value, string field, in JsonReadContext context)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return ImmutableDictionary<string, JsonElement>.Empty;
+        }
+
+        RequireKind(value, JsonValueKind.Object, field, "an object", context);
+        var fields = new FieldSet(context, field);
+        foreach (var property in value.EnumerateObject())
+        {
+            fields.AddUnknown(property.Name, property.Value);
+        }
+
+        return fields.Unknown;
+    }
+
+    private static int GetInt32(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
+            ? number
+            : throw context.WrongType(field, "a 32-bit integer", value);
+
+    private static TimeSpan GetSeconds(JsonElement value, string field, in JsonReadContext context)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds) || !double.IsFinite(seconds)
+            || Math.Abs(seconds) > TimeSpan.MaxValue.TotalSeconds)
+        {
+            throw context.WrongType(field, "a number of seconds", value);
+        }
+
+        return TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+    }
+
+    private static DateTimeOffset? GetNullableTimestamp(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.Null ? null : GetTimestamp(value, field, context);
+
+    private static void RequireKind(JsonElement value, JsonValueKind kind, string field, string expected, in JsonReadContext context)
+    {
+        if (value.ValueKind != kind)
+        {
+            throw context.WrongType(field, expected, value);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Checkpointing;
+
+/// <summary>Settings of <see cref="FileSystemCheckpointRepository"/>.</summary>
+public sealed class FileSystemCheckpointRepositoryOptions
+{
+    /// <summary>Gets or sets the largest snapshot or journal file read; larger ones raise <see cref="CheckpointTooLargeException"/>.</summary>
+    /// <value>The default is 1 GiB. At most <see cref="Array.MaxLength"/>.</value>
+    public long MaxFileBytes { get; set; } = 1L << 30;
+
+    /// <summary>Gets or sets the journal size below which no compaction happens, however small the snapshot.</summary>
+    /// <value>The default is 64 KiB. Above it, the journal is folded into the snapshot once it outgrows the snapshot.</value>
+    public long MinCompactionBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets how often a waiting owner tries the lock again.</summary>
+    /// <value>The default is 25 milliseconds.</value>
+    public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Gets or sets the clock used for lock waits.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+
+namespace Checkpointing;
+
+/// <summary>
+/// Replays a journal over its snapshot. A torn or corrupt last record (a crash mid-append) is cut off; a bad record
+/// with intact data after it is corruption, reported with the file and offset.
+/// </summary>
+internal static class JournalReplay
+{
+    /// <summary>Replays <paramref name="journal"/> over <paramref name="snapshot"/>.</summary>
+    /// <param name="journal">The journal's bytes, or <see langword="null"/> when there is none.</param>
+    /// <param name="path">The journal's path, for errors.</param>
+    /// <param name="snapshot">The snapshot the journal continues.</param>
+    /// <returns>The replayed state.</returns>
+    public static JournalState Replay(byte[]? journal, string path, SnapshotDocument snapshot)
+    {
+        if (journal is null)
+        {
+            return new JournalState(snapshot.Checkpoint, ValidLength: 0, FileLength: 0, IsCurrent: false, Records: 0);
+        }
+
+        var id = JournalFormat.ReadHeader(journal, path);
+        if (id is null || snapshot.JournalId is null || !string.Equals(id, snapshot.JournalId, StringComparison.Ordinal))
+        {
+            // A journal of an earlier generation: the snapshot already holds everything it recorded.
+            return new JournalState(snapshot.Checkpoint, 0, journal.Length, IsCurrent: false, Records: 0);
+        }
+
+        var checkpoint = snapshot.Checkpoint;
+        var offset = JournalFormat.HeaderSize;
+        var records = 0;
+        while (offset < journal.Length)
+        {
+            var remaining = journal.Length - offset;
+            if (remaining < JournalFormat.RecordHeaderSize)
+            {
+                break; // torn record header
+            }
+
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset));
+            var checksum = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 4));
+            if (length == 0 || length > remaining - JournalFormat.RecordHeaderSize)
+            {
+                if (length == 0 && !IsAllZero(journal.AsSpan(offset)))
+                {
+                    throw new CheckpointCorruptedException(path, offset, "a journal record has length 0 and data follows it");
+                }
+
+                break; // torn payload, or a zero-filled tail
+            }
+
+            var end = offset + JournalFormat.RecordHeaderSize + (int)length;
+            var payload = journal.AsMemory(offset + JournalFormat.RecordHeaderSize, (int)length);
+            if (Crc32C.Compute(payload.Span) != checksum)
+            {
+                if (end == journal.Length || IsAllZero(journal.AsSpan(end)))
+                {
+                    break; // the last record was not fully written
+                }
+
+                throw new CheckpointCorruptedException(path, offset, "journal record checksum mismatch before the end of the journal");
+            }
+
+            var context = new JsonReadContext(path, offset);
+            var change = ChangeJsonReader.Read(payload, context);
+            if (change.Version != checkpoint.Version + 1)
+            {
+                throw new CheckpointCorruptedException(
+                    path, offset, $"journal record has version {change.Version}; expected {checkpoint.Version + 1}");
+            }
+
+            checkpoint = change.ApplyTo(checkpoint);
+            offset = end;
+            records++;
+        }
+
+        return new JournalState(checkpoint, offset, journal.Length, IsCurrent: true, records);
+    }
+
+    private static bool IsAllZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
+}

@@ -1,0 +1,17 @@
+using System.Text.Json;
+
+namespace Checkpointing;
+
+/// <summary>Where a document being read came from, so every error names the file, the offset and the field.</summary>
+/// <param name="File">The file or store location.</param>
+/// <param name="Offset">The byte offset of the document within the file (journal records), when it is not 0.</param>
+internal readonly record struct JsonReadContext(string File, long? Offset = null)
+{
+    /// <summary>Creates the error for a field whose value is not what the format allows.</summary>
+    public CheckpointCorruptedException Corrupt(string field, string problem) =>
+        new(File, Offset, $"{field}: {problem}");
+
+    /// <summary>Creates the error for a field of the wrong JSON type.</summary>
+    public CheckpointCorruptedException WrongType(string field, string expected, JsonElement found) =>
+        Corrupt(field, $"expected {expected}, found {found.ValueKind}");
+}
