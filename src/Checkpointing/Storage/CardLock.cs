@@ -6,7 +6,9 @@ namespace Checkpointing;
 /// </summary>
 internal static class CardLock
 {
-    private const int SharingViolation = unchecked((int)0x80070020);
+    private const int SharingViolation = unchecked((int)0x80070020); // Windows
+    private const int WouldBlockLinux = 11; // EWOULDBLOCK from flock(LOCK_NB), as .NET reports it on Linux
+    private const int WouldBlockBsd = 35; // EWOULDBLOCK on macOS and the BSDs
 
     /// <summary>Throws when .NET file locking is switched off, since ownership would silently mean nothing.</summary>
     /// <exception cref="NotSupportedException">File locking is disabled for this process.</exception>
@@ -42,7 +44,7 @@ internal static class CardLock
 
             return new FileStream(lockPath, options);
         }
-        catch (IOException ex) when (ex.HResult == SharingViolation)
+        catch (IOException ex) when (ex.HResult is SharingViolation or WouldBlockLinux or WouldBlockBsd)
         {
             return null;
         }

@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using Checkpointing.Tests.Support;
+using FluentAssertions;
+using Xunit;
+
+namespace Checkpointing.Tests.Storage;
+
+public sealed class FileSystemCheckpointRepositoryTests : IDisposable
+{
+    private static readonly DateTimeOffset At = new(2026, 4, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task SaveAsync_ThenLoad_ReturnsTheCheckpoint()
+    {
+        var repository = NewRepository();
+        var checkpoint = Stages.Checkpoint();
+
+        await repository.SaveAsync(checkpoint);
+
+        var loaded = await repository.LoadAsync("CARD-1");
+        loaded.Should().BeEquivalentTo(checkpoint);
+        (await repository.ExistsAsync("CARD-1")).Should().BeTrue();
+        (await repository.ListCardIdsAsync()).Should().Equal("CARD-1");
+    }
+
+    [Fact]
+    public async Task LoadAsync_Missing_ReturnsNull() =>
+        (await NewRepository().LoadAsync("nope")).Should().BeNull();
+
+    [Fact]
+    public async Task SaveChangeAsync_AppendsToJournalWithoutRewritingSnapshot()
+    {
+        var repository = NewRepository();
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        var snapshotBefore = await File.ReadAllBytesAsync(repository.GetSnapshotPath("CARD-1"));
+
+        var change = new StageRecorded(2, At, Stages.Stage("plan"));
+        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+
+        (await File.ReadAllBytesAsync(repository.GetSnapshotPath("CARD-1"))).Should().Equal(snapshotBefore);
+        new FileInfo(_temp.Combine("CARD-1.journal")).Length.Should().BeGreaterThan(JournalFormat.HeaderSize);
+        (await NewRepository().LoadAsync("CARD-1"))!.CompletedStages.Should().Equal("plan");
+    }
+
+    [Fact]
+    public async Task SaveChangeAsync_StaleVersion_ThrowsConflictAndWritesNothing()
+    {
+        var repository = NewRepository();
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        var first = new CurrentStageSet(2, At, "a");
+        await repository.SaveChangeAsync(first.ApplyTo(checkpoint), first);
+
+        var stale = new CurrentStageSet(2, At, "b");
+        var act = () => repository.SaveChangeAsync(stale.ApplyTo(checkpoint), stale);
+
+        await act.Should().ThrowAsync<CheckpointConflictException>().WithMessage("*version 2*");
+        (await repository.LoadAsync("CARD-1"))!.CurrentStage.Should().Be("a");
+    }
+
+    [Fact]
+    public async Task SaveAsync_OverStoredCheckpointWithSameVersion_ThrowsConflict()
+    {
+        var repository = NewRepository();
+        await repository.SaveAsync(Stages.Checkpoint());
+
+        var act = () => repository.SaveAsync(Stages.Checkpoint());
+
+        await act.Should().ThrowAsync<CheckpointConflictException>();
+    }
+
+    [Fact]
+    public async Task SaveChangeAsync_JournalOutgrowsSnapshot_CompactsIntoSnapshot()
+    {
+        var repository = NewRepository(new FileSystemCheckpointRepositoryOptions { MinCompactionBytes = 0 });
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        await using (await repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var change = new LlmResponseCached(checkpoint.Version + 1, At, "plan", Stages.Response($"prompt {i}", new string('r', 200)));
+                checkpoint = change.ApplyTo(checkpoint);
+                await repository.SaveChangeAsync(checkpoint, change);
+            }
+        }
+
+        var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(repository.GetSnapshotPath("CARD-1")))!;
+        snapshot["version"]!.GetValue<long>().Should().BeGreaterThan(1);
+        snapshot["pending_llm_responses"]!["plan"]!.AsArray().Count.Should().BeGreaterThan(0);
+        (await NewRepository().LoadAsync("CARD-1"))!.PendingLlmResponses["plan"].Should().HaveCount(20);
+    }
+
+    [Fact]
+    public async Task CompactAsync_FoldsJournalSoSnapshotAloneIsComplete()
+    {
+        var repository = NewRepository();
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        var change = new StageRecorded(2, At, Stages.Stage("plan"));
+        checkpoint = change.ApplyTo(checkpoint);
+        await repository.SaveChangeAsync(checkpoint, change);
+
+        await repository.CompactAsync("CARD-1");
+
+        new FileInfo(_temp.Combine("CARD-1.journal")).Length.Should().Be(JournalFormat.HeaderSize);
+        var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(repository.GetSnapshotPath("CARD-1")))!;
+        snapshot["completed_stages"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("plan");
+        snapshot["version"]!.GetValue<long>().Should().Be(2);
+    }
+
+    [Fact]
+    public async Task LoadAsync_JournalOfEarlierGeneration_IsIgnored()
+    {
+        var repository = NewRepository();
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        var change = new CurrentStageSet(2, At, "old");
+        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        var oldJournal = await File.ReadAllBytesAsync(_temp.Combine("CARD-1.journal"));
+        await repository.CompactAsync("CARD-1");
+
+        // A crash between writing the new snapshot and replacing the journal leaves the old journal behind.
+        await File.WriteAllBytesAsync(_temp.Combine("CARD-1.journal"), oldJournal);
+
+        var loaded = await NewRepository().LoadAsync("CARD-1");
+        loaded!.Version.Should().Be(2);
+        loaded.CurrentStage.Should().Be("old");
+    }
+
+    [Fact]
+    public async Task SaveAsync_WhileAnotherRepositoryOwnsCard_ThrowsLocked()
+    {
+        var owner = NewRepository();
+        await using var ownership = await owner.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
+
+        var act = () => NewRepository().SaveAsync(Stages.Checkpoint());
+
+        await act.Should().ThrowAsync<CheckpointLockedException>().WithMessage("*CARD-1*");
+    }
+
+    [Fact]
+    public async Task AcquireOwnershipAsync_AfterOwnerReleases_Succeeds()
+    {
+        var first = NewRepository();
+        var ownership = await first.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
+        var waiting = NewRepository().AcquireOwnershipAsync("CARD-1", TimeSpan.FromSeconds(30));
+
+        await ownership.DisposeAsync();
+
+        await using var second = await waiting;
+        second.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task DeleteAsync_RemovesSnapshotAndJournal()
+    {
+        var repository = NewRepository();
+        await repository.SaveAsync(Stages.Checkpoint());
+
+        (await repository.DeleteAsync("CARD-1")).Should().BeTrue();
+
+        (await repository.ExistsAsync("CARD-1")).Should().BeFalse();
+        File.Exists(_temp.Combine("CARD-1.journal")).Should().BeFalse();
+        (await repository.ListCardIdsAsync()).Should().BeEmpty();
+        (await repository.DeleteAsync("CARD-1")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task ListCardIdsAsync_ReturnsEscapedAndHashedIdsAsGiven()
+    {
+        var repository = NewRepository();
+        string[] ids = ["plain", "../up", "with space", new string('x', 300)];
+        foreach (var id in ids)
+        {
+            await repository.SaveAsync(Stages.Checkpoint(id));
+        }
+
+        (await repository.ListCardIdsAsync()).Should().BeEquivalentTo(ids);
+    }
+
+    [Fact]
+    public async Task FirstChangeOnPythonFile_WritesSnapshotWithJournalId()
+    {
+        var directory = Fixtures.CopyTo(_temp.Path);
+        var repository = new FileSystemCheckpointRepository(directory);
+        var checkpoint = (await repository.LoadAsync("card-fresh"))!;
+
+        var change = new CurrentStageSet(1, At, "plan");
+        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+
+        var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "card-fresh.json")))!;
+        snapshot["journal_id"]!.GetValue<string>().Should().HaveLength(32);
+        snapshot["current_stage"]!.GetValue<string>().Should().Be("plan");
+    }
+
+    private FileSystemCheckpointRepository NewRepository(FileSystemCheckpointRepositoryOptions? options = null) =>
+        new(_temp.Path, options);
+}
