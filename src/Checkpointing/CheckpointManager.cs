@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,7 +19,7 @@ namespace Checkpointing;
 /// Creating or resuming makes this manager the card's only writer until it is disposed (or its process dies); a
 /// second manager gets <see cref="CheckpointLockedException"/>. Methods may be called from several threads.
 /// </remarks>
-public sealed class CheckpointManager : IAsyncDisposable
+public sealed partial class CheckpointManager : IAsyncDisposable
 {
     private readonly ICheckpointRepository _repository;
     private readonly CheckpointManagerOptions _options;
@@ -28,6 +29,8 @@ public sealed class CheckpointManager : IAsyncDisposable
     private readonly LlmResponseCache _cache = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IAsyncDisposable? _ownership;
+
+    private JsonSerializerOptions SerializerOptions => _options.SerializerOptions ?? CheckpointSerializerDefaults.Options;
     private volatile PipelineCheckpoint? _checkpoint;
     private bool _disposed;
 
@@ -120,19 +123,7 @@ public sealed class CheckpointManager : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
-        return WithGateAsync(async () =>
-        {
-            var current = RequireCheckpoint();
-            var stage = _creator.CreateStage(current, stageName, status, result, artifacts, llmResponses, errorMessage, startTime, endTime);
-            await PersistAsync(new StageRecorded(current.Version + 1, _creator.Now, stage), cancellationToken).ConfigureAwait(false);
-            foreach (var response in llmResponses ?? [])
-            {
-                _cache.Add(stageName, response);
-            }
-
-            Log.StageSaved(_logger, CardId, stageName, status, stage.Duration.TotalMilliseconds, stage.RetryCount, stage.LlmResponses.Count);
-            return true;
-        }, cancellationToken);
+        return SaveStageCoreAsync(stageName, status, result, artifacts, llmResponses, errorMessage, startTime, endTime, null, cancellationToken);
     }
 
     /// <summary>
@@ -340,6 +331,33 @@ public sealed class CheckpointManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         return new FileSystemCheckpointRepository(
             options.ResolveCheckpointDirectory(), new FileSystemCheckpointRepositoryOptions { TimeProvider = options.TimeProvider });
+    }
+
+    private Task SaveStageCoreAsync(
+        string stageName,
+        StageStatus status,
+        object? result,
+        IReadOnlyList<string>? artifacts,
+        IReadOnlyList<LlmResponse>? llmResponses,
+        string? errorMessage,
+        DateTimeOffset? startTime,
+        DateTimeOffset? endTime,
+        IReadOnlyDictionary<string, JsonElement>? metadata,
+        CancellationToken cancellationToken)
+    {
+        return WithGateAsync(async () =>
+        {
+            var current = RequireCheckpoint();
+            var stage = _creator.CreateStage(current, stageName, status, result, artifacts, llmResponses, errorMessage, startTime, endTime, metadata);
+            await PersistAsync(new StageRecorded(current.Version + 1, _creator.Now, stage), cancellationToken).ConfigureAwait(false);
+            foreach (var response in llmResponses ?? [])
+            {
+                _cache.Add(stageName, response);
+            }
+
+            Log.StageSaved(_logger, CardId, stageName, status, stage.Duration.TotalMilliseconds, stage.RetryCount, stage.LlmResponses.Count);
+            return true;
+        }, cancellationToken);
     }
 
     private async Task ChangeStatusAsync(CheckpointStatus status, string? reason, CancellationToken cancellationToken) =>

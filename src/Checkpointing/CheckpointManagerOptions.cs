@@ -28,6 +28,10 @@ public sealed class CheckpointManagerOptions
     /// <value>The default keeps property names as declared and reads them case-insensitively.</value>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>Gets or sets where <see cref="CheckpointManager.RunStageAsync{T}"/> reports progress, at every stage start and end.</summary>
+    /// <value>The default is <see langword="null"/>: no reports.</value>
+    public IProgress<PipelineProgress>? Progress { get; set; }
+
     /// <summary>Gets the directory the default file store uses, resolving the defaults.</summary>
     /// <returns>The directory path.</returns>
     public string ResolveCheckpointDirectory() =>

@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Information, "Journal {Path} belongs to an earlier snapshot generation and is ignored; it is replaced on the next write")]
     public static partial void StaleJournalIgnored(ILogger logger, string path);
+
+    [LoggerMessage(10, LogLevel.Warning, "Card {CardId}: stage {StageName} failed")]
+    public static partial void StageFailed(ILogger logger, string cardId, string stageName, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Information, "Card {CardId}: completed stage {StageName} runs again because {Reason}")]
+    public static partial void StageRerun(ILogger logger, string cardId, string stageName, string reason);
 }

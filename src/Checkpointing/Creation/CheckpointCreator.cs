@@ -7,6 +7,9 @@ namespace Checkpointing;
 /// <summary>Builds new checkpoints and stage records, and computes progress, from the manager's clock and serializer options.</summary>
 internal sealed class CheckpointCreator
 {
+    /// <summary>The stage metadata key holding the exception type of a failed attempt.</summary>
+    public const string ErrorTypeKey = "error_type";
+
     private readonly TimeProvider _timeProvider;
     private readonly JsonSerializerOptions _serializerOptions;
 
@@ -50,7 +53,8 @@ internal sealed class CheckpointCreator
         IReadOnlyList<LlmResponse>? llmResponses,
         string? errorMessage,
         DateTimeOffset? startTime,
-        DateTimeOffset? endTime)
+        DateTimeOffset? endTime,
+        IReadOnlyDictionary<string, JsonElement>? metadata = null)
     {
         var now = Now;
         var end = endTime ?? now;
@@ -74,7 +78,7 @@ internal sealed class CheckpointCreator
             LlmResponses = MergeResponses(previous?.LlmResponses, pending, llmResponses),
             ErrorMessage = errorMessage,
             RetryCount = previous is null ? 0 : previous.RetryCount + (previous.Status == StageStatus.Failed ? 1 : 0),
-            Metadata = previous?.Metadata ?? ImmutableDictionary<string, JsonElement>.Empty,
+            Metadata = MergeMetadata(previous?.Metadata, metadata, status),
         };
     }
 
@@ -116,6 +120,30 @@ internal sealed class CheckpointCreator
         }
 
         return new ReadOnlyDictionary<string, JsonElement>(map);
+    }
+
+    /// <summary>Keeps earlier metadata of the stage, minus the error type of a failure once it succeeds, then applies updates.</summary>
+    private static IReadOnlyDictionary<string, JsonElement> MergeMetadata(
+        IReadOnlyDictionary<string, JsonElement>? previous, IReadOnlyDictionary<string, JsonElement>? updates, StageStatus status)
+    {
+        var clearError = status != StageStatus.Failed && previous?.ContainsKey(ErrorTypeKey) == true;
+        if ((updates is null || updates.Count == 0) && !clearError)
+        {
+            return previous ?? ImmutableDictionary<string, JsonElement>.Empty;
+        }
+
+        var merged = previous is null ? new Dictionary<string, JsonElement>(StringComparer.Ordinal) : new Dictionary<string, JsonElement>(previous, StringComparer.Ordinal);
+        if (clearError)
+        {
+            merged.Remove(ErrorTypeKey);
+        }
+
+        foreach (var (key, value) in updates ?? ImmutableDictionary<string, JsonElement>.Empty)
+        {
+            merged[key] = value;
+        }
+
+        return new ReadOnlyDictionary<string, JsonElement>(merged);
     }
 
     private static ImmutableList<LlmResponse> MergeResponses(params IReadOnlyList<LlmResponse>?[] sources)

@@ -7,6 +7,7 @@ namespace Checkpointing;
 internal sealed class LlmResponseCache
 {
     private readonly Dictionary<CacheKey, Entry> _entries = [];
+    private readonly Dictionary<(string StageName, string RequestKey), LlmResponse> _byRequest = [];
     private readonly object _gate = new();
 
     /// <summary>Gets the number of distinct stage and prompt pairs cached.</summary>
@@ -37,6 +38,7 @@ internal sealed class LlmResponseCache
         lock (_gate)
         {
             _entries.Clear();
+            _byRequest.Clear();
             if (checkpoint is null)
             {
                 return;
@@ -85,8 +87,22 @@ internal sealed class LlmResponseCache
         }
     }
 
+    /// <summary>Finds the response stored for an <see cref="LlmRequest"/> cache key in a stage.</summary>
+    public LlmResponse? FindByRequest(string stageName, string requestKey)
+    {
+        lock (_gate)
+        {
+            return _byRequest.GetValueOrDefault((stageName, requestKey));
+        }
+    }
+
     private void AddLocked(CacheKey key, LlmResponse response)
     {
+        if (response.RequestKey is { } requestKey && response.IsReusable)
+        {
+            _byRequest[(key.StageName, requestKey)] = response;
+        }
+
         if (!_entries.TryGetValue(key, out var entry))
         {
             _entries[key] = new Entry(response);

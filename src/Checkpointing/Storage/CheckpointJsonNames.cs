@@ -42,6 +42,15 @@ internal static class CheckpointJsonNames
     public const string Prompt = "prompt";
     public const string Response = "response";
     public const string Model = "model";
+    public const string Usage = "usage";
+    public const string FinishReason = "finish_reason";
+    public const string RequestKey = "request_key";
+    public const string PromptTokens = "prompt_tokens";
+    public const string CompletionTokens = "completion_tokens";
+    public const string Cost = "cost";
+    public const string Currency = "currency";
+    public const string MetadataKey = "key";
+    public const string MetadataValue = "value";
 
     public const string ChangeType = "type";
     public const string ChangeVersion = "v";

@@ -194,13 +194,17 @@ internal static class CheckpointJsonReader
     {
         RequireKind(element, JsonValueKind.Object, path, "an object", context);
         var fields = new FieldSet(context, path);
-        string? prompt = null, response = null, model = null;
+        string? prompt = null, response = null, model = null, finishReason = null, requestKey = null;
+        LlmUsage? usage = null;
         foreach (var property in element.EnumerateObject())
         {
             var name = property.Name;
             fields.Add(name);
             switch (name)
             {
+                case N.Usage when TryReadUsage(property.Value) is { } parsed: usage = parsed; break;
+                case N.FinishReason: finishReason = GetNullableString(property.Value, path + "." + name, context); break;
+                case N.RequestKey: requestKey = GetNullableString(property.Value, path + "." + name, context); break;
                 case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
                 case N.Response when property.Value.ValueKind == JsonValueKind.String: response = property.Value.GetString(); break;
                 case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
@@ -211,8 +215,38 @@ internal static class CheckpointJsonReader
         return new LlmResponse(prompt ?? throw context.Corrupt(path + "." + N.Prompt, "required field is missing"), response ?? string.Empty)
         {
             Model = model,
+            Usage = usage,
+            FinishReason = finishReason,
+            RequestKey = requestKey,
             AdditionalProperties = fields.Unknown,
         };
+    }
+
+    /// <summary>Reads a usage object this library wrote; anything else is kept as an unknown field instead.</summary>
+    private static LlmUsage? TryReadUsage(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        long promptTokens = 0, completionTokens = 0;
+        decimal? cost = null;
+        string? currency = null;
+        foreach (var property in element.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case N.PromptTokens when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var tokens): promptTokens = tokens; break;
+                case N.CompletionTokens when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var tokens): completionTokens = tokens; break;
+                case N.Cost when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var amount): cost = amount; break;
+                case N.Currency when value.ValueKind == JsonValueKind.String: currency = value.GetString(); break;
+                default: return null;
+            }
+        }
+
+        return new LlmUsage(promptTokens, completionTokens, cost, currency);
     }
 
     /// <summary>Parses a stored checkpoint status.</summary>

@@ -167,6 +167,34 @@ internal static class CheckpointJsonWriter
             writer.WriteString(N.Model, response.Model);
         }
 
+        if (response.Usage is { } usage)
+        {
+            writer.WriteStartObject(N.Usage);
+            writer.WriteNumber(N.PromptTokens, usage.PromptTokens);
+            writer.WriteNumber(N.CompletionTokens, usage.CompletionTokens);
+            if (usage.Cost is { } cost)
+            {
+                writer.WriteNumber(N.Cost, cost);
+            }
+
+            if (usage.Currency is not null)
+            {
+                writer.WriteString(N.Currency, usage.Currency);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (response.FinishReason is not null)
+        {
+            writer.WriteString(N.FinishReason, response.FinishReason);
+        }
+
+        if (response.RequestKey is not null)
+        {
+            writer.WriteString(N.RequestKey, response.RequestKey);
+        }
+
         WriteAdditional(writer, response.AdditionalProperties);
         writer.WriteEndObject();
     }

@@ -1,0 +1,42 @@
+namespace Checkpointing.PostgreSql;
+
+/// <summary>Settings of a <see cref="PostgreSqlCheckpointRepository"/>.</summary>
+public sealed class PostgreSqlCheckpointRepositoryOptions
+{
+    /// <summary>The default schema.</summary>
+    public const string DefaultSchema = "checkpointing";
+
+    /// <summary>Gets or sets the schema that holds the store's tables; created and migrated by the store.</summary>
+    /// <value>The default is <c>checkpointing</c>. A PostgreSQL identifier: a letter or <c>_</c>, then letters, digits or <c>_</c>, at most 63.</value>
+    public string Schema { get; set; } = DefaultSchema;
+
+    /// <summary>Gets or sets the worker id recorded as the owner of the cards <see cref="PostgreSqlCheckpointRepository.AcquireOwnershipAsync"/> takes.</summary>
+    /// <value>The default is <see langword="null"/>: <c>&lt;machine&gt;:&lt;process id&gt;:&lt;random&gt;</c>, unique per repository.</value>
+    public string? WorkerId { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a lease taken by <see cref="PostgreSqlCheckpointRepository.AcquireOwnershipAsync"/> lasts without renewal.
+    /// It is renewed in the background every third of this while held; another worker can take the card once it expires.
+    /// </summary>
+    /// <value>The default is 30 seconds. Expiry is measured on the database server's clock.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how often a wait for ownership asks the database again.</summary>
+    /// <value>The default is 100 milliseconds.</value>
+    public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Gets or sets the size of change rows a card may gather before they are folded into its document, when the document
+    /// is smaller than that. Changes are folded once they outgrow the document and this threshold.
+    /// </summary>
+    /// <value>The default is 64 KiB.</value>
+    public long MinCompactionBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets whether the store creates and migrates its schema on first use.</summary>
+    /// <value>The default is <see langword="true"/>. When <see langword="false"/>, run <see cref="PostgreSqlCheckpointRepository.MigrateAsync"/> at deploy time.</value>
+    public bool MigrateAutomatically { get; set; } = true;
+
+    /// <summary>Gets or sets the clock for client-side waits: renewal intervals and ownership polling. Lease expiry is always measured on the database clock.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

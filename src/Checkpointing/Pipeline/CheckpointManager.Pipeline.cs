@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+
+namespace Checkpointing;
+
+/// <summary>The run-once stage API: skip what is done and still valid, record what happens, memoize LLM calls.</summary>
+public sealed partial class CheckpointManager
+{
+    private const string FingerprintKey = "fingerprint";
+    private const string SavedByCacheKey = "saved_by_cache";
+
+    private readonly ConcurrentDictionary<(string StageName, string RequestKey), Lazy<Task<LlmResponse>>> _inflight = new();
+    private static readonly JsonSerializerOptions UsageJsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly HashSet<string> _invalidatedStages = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs a stage once. A stage already completed (with the same fingerprint and intact artifacts) is not run again:
+    /// its stored result is returned. Otherwise the stage is marked current, <paramref name="work"/> runs, and the stage
+    /// is saved as completed with its result, times, artifacts and LLM responses. An exception saves a failed stage
+    /// (message, type, retry count) and is rethrown unchanged; cancellation through <paramref name="cancellationToken"/>
+    /// records nothing.
+    /// </summary>
+    /// <typeparam name="T">The stage's result, stored as JSON.</typeparam>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="work">The stage's work.</param>
+    /// <param name="options">Skip condition, fingerprint and artifact checks.</param>
+    /// <param name="cancellationToken">Cancels the stage.</param>
+    /// <returns>The result, fresh or stored; <see langword="default"/> for a skipped stage.</returns>
+    public async Task<T> RunStageAsync<T>(
+        string stageName, Func<StageContext, CancellationToken, Task<T>> work, StageOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
+        ArgumentNullException.ThrowIfNull(work);
+        options ??= new StageOptions();
+        var checkpoint = RequireCheckpoint();
+        if (checkpoint.StageCheckpoints.TryGetValue(stageName, out var stored))
+        {
+            if (stored.Status == StageStatus.Skipped)
+            {
+                return default!;
+            }
+
+            if (stored.Status == StageStatus.Completed
+                && await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false))
+            {
+                return stored.Result is { } json ? json.Deserialize<T>(SerializerOptions)! : default!;
+            }
+        }
+
+        if (options.Skip?.Invoke(checkpoint) == true)
+        {
+            await SaveStageCheckpointAsync(stageName, StageStatus.Skipped, cancellationToken: cancellationToken).ConfigureAwait(false);
+            ReportProgress();
+            return default!;
+        }
+
+        await SetCurrentStageAsync(stageName, cancellationToken).ConfigureAwait(false);
+        ReportProgress();
+        var context = new StageContext(this, stageName);
+        var start = _creator.Now;
+        T result;
+        try
+        {
+            result = await work(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            var failure = StageMetadata(options, context, null);
+            failure[CheckpointCreator.ErrorTypeKey] = JsonSerializer.SerializeToElement(ex.GetType().FullName);
+            await SaveStageCoreAsync(
+                stageName, StageStatus.Failed, null, context.Artifacts, context.LlmResponses, ex.Message, start, null, failure, CancellationToken.None)
+                .ConfigureAwait(false);
+            Log.StageFailed(_logger, CardId, stageName, ex);
+            ReportProgress();
+            throw;
+        }
+
+        var digests = new Dictionary<string, ArtifactDigest>(StringComparer.Ordinal);
+        foreach (var artifact in context.Artifacts)
+        {
+            digests[artifact] = await ArtifactDigest.ComputeAsync(artifact, cancellationToken).ConfigureAwait(false);
+        }
+
+        await SaveStageCoreAsync(
+            stageName, StageStatus.Completed, result, context.Artifacts, context.LlmResponses, null, start, null,
+            StageMetadata(options, context, digests), cancellationToken).ConfigureAwait(false);
+        ReportProgress();
+        return result;
+    }
+
+    /// <summary>Runs a stage once; see <see cref="RunStageAsync{T}"/>.</summary>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="work">The stage's work.</param>
+    /// <param name="options">Skip condition, fingerprint and artifact checks.</param>
+    /// <param name="cancellationToken">Cancels the stage.</param>
+    /// <returns>A task that completes when the stage is done or was already done.</returns>
+    public Task RunStageAsync(
+        string stageName, Func<StageContext, CancellationToken, Task> work, StageOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return RunStageAsync<JsonElement?>(stageName, async (context, token) =>
+        {
+            await work(context, token).ConfigureAwait(false);
+            return null;
+        }, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns the cached response to <paramref name="request"/> in a stage, or runs <paramref name="call"/> once and
+    /// stores its response durably (write-ahead) before returning. Concurrent calls for the same request make one call.
+    /// A response that was truncated or failed (<see cref="LlmResponse.IsReusable"/>) is returned but never cached.
+    /// </summary>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="request">The request; its <see cref="LlmRequest.CacheKey"/> identifies the answer.</param>
+    /// <param name="call">The paid LLM call.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The response.</returns>
+    public async Task<LlmResponse> GetOrAddLlmResponseAsync(
+        string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken = default) =>
+        (await GetOrAddLlmResponseCoreAsync(stageName, request, call, cancellationToken).ConfigureAwait(false)).Response;
+
+    /// <summary>Sums the LLM usage of the run per stage, and what cache hits saved.</summary>
+    /// <returns>The report.</returns>
+    public CostReport GetCostReport()
+    {
+        var checkpoint = RequireCheckpoint();
+        var stages = new List<StageCost>();
+        var total = LlmUsageTotals.Empty;
+        var saved = LlmUsageTotals.Empty;
+        var names = checkpoint.StageCheckpoints.Keys.Concat(checkpoint.PendingLlmResponses.Keys.Except(checkpoint.StageCheckpoints.Keys));
+        foreach (var name in names)
+        {
+            checkpoint.StageCheckpoints.TryGetValue(name, out var stage);
+            var responses = (stage?.LlmResponses ?? []).Concat(checkpoint.PendingLlmResponses.GetValueOrDefault(name) ?? []);
+            var usage = responses.Aggregate(LlmUsageTotals.Empty, static (sum, response) => sum.Add(response));
+            var stageSaved = stage is not null && stage.Metadata.TryGetValue(SavedByCacheKey, out var json)
+                ? json.Deserialize<LlmUsageTotals>(UsageJsonOptions) ?? LlmUsageTotals.Empty
+                : LlmUsageTotals.Empty;
+            stages.Add(new StageCost(name, usage, stageSaved));
+            total = total.Add(usage);
+            saved = saved.Add(stageSaved);
+        }
+
+        return new CostReport(stages, total, saved);
+    }
+
+    internal async Task<(LlmResponse Response, bool FromCache)> GetOrAddLlmResponseCoreAsync(
+        string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(call);
+        var key = request.CacheKey;
+        if (_options.EnableLlmCache && _cache.FindByRequest(stageName, key) is { } cached)
+        {
+            Log.CacheLookup(_logger, CardId, stageName, "hit");
+            return (cached, true);
+        }
+
+        var slot = (stageName, key);
+        var lazy = _inflight.GetOrAdd(slot, _ => new Lazy<Task<LlmResponse>>(() => CallAndStoreAsync(stageName, request, call, cancellationToken)));
+        try
+        {
+            return (await lazy.Value.ConfigureAwait(false), false);
+        }
+        finally
+        {
+            _inflight.TryRemove(KeyValuePair.Create(slot, lazy));
+        }
+    }
+
+    private async Task<LlmResponse> CallAndStoreAsync(
+        string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken)
+    {
+        var response = await call(cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The LLM call returned no response.");
+        response = response with
+        {
+            Prompt = string.IsNullOrEmpty(response.Prompt) ? request.PromptText : response.Prompt,
+            Model = response.Model ?? request.Model,
+            RequestKey = request.CacheKey,
+        };
+        if (response.IsReusable)
+        {
+            await CacheLlmResponseAsync(stageName, response, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    private async Task<bool> IsStillValidAsync(
+        PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options, CancellationToken cancellationToken)
+    {
+        if (_invalidatedStages.Contains(stored.StageName))
+        {
+            Log.StageRerun(_logger, CardId, stored.StageName, "an earlier stage's fingerprint changed");
+            return false;
+        }
+
+        var storedFingerprint = stored.Metadata.TryGetValue(FingerprintKey, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        if (options.Fingerprint is not null && options.Fingerprint != storedFingerprint)
+        {
+            Log.StageRerun(_logger, CardId, stored.StageName, $"its fingerprint changed from '{storedFingerprint}' to '{options.Fingerprint}'");
+            foreach (var later in checkpoint.StageCheckpoints.Keys.SkipWhile(name => name != stored.StageName).Skip(1))
+            {
+                _invalidatedStages.Add(later);
+            }
+
+            return false;
+        }
+
+        if (options.ArtifactValidation == ArtifactValidation.Ignore)
+        {
+            return true;
+        }
+
+        foreach (var (path, digest) in ArtifactDigest.FromMetadata(stored))
+        {
+            if (await digest.CheckAsync(path, cancellationToken).ConfigureAwait(false) is { } problem)
+            {
+                if (options.ArtifactValidation == ArtifactValidation.Throw)
+                {
+                    throw new CheckpointArtifactException(stored.StageName, path, problem);
+                }
+
+                Log.StageRerun(_logger, CardId, stored.StageName, $"its artifact '{path}' {problem}");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Dictionary<string, JsonElement> StageMetadata(
+        StageOptions options, StageContext context, IReadOnlyDictionary<string, ArtifactDigest>? digests)
+    {
+        var metadata = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (options.Fingerprint is not null)
+        {
+            metadata[FingerprintKey] = JsonSerializer.SerializeToElement(options.Fingerprint);
+        }
+
+        if (digests is { Count: > 0 })
+        {
+            metadata[ArtifactDigest.MetadataKey] = ArtifactDigest.ToJson(digests);
+        }
+
+        if (context.SavedByCache.Calls > 0)
+        {
+            metadata[SavedByCacheKey] = JsonSerializer.SerializeToElement(context.SavedByCache, UsageJsonOptions);
+        }
+
+        return metadata;
+    }
+
+    private void ReportProgress()
+    {
+        if (_options.Progress is { } progress && _checkpoint is { } checkpoint)
+        {
+            progress.Report(CheckpointCreator.GetProgress(checkpoint));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace Checkpointing;
+
+/// <summary>Summed LLM usage: calls, tokens and cost per currency.</summary>
+/// <param name="Calls">The number of responses counted.</param>
+/// <param name="PromptTokens">Prompt tokens.</param>
+/// <param name="CompletionTokens">Completion tokens.</param>
+/// <param name="CostByCurrency">Cost per ISO 4217 currency; responses without a known cost add none.</param>
+public sealed record LlmUsageTotals(int Calls, long PromptTokens, long CompletionTokens, IReadOnlyDictionary<string, decimal> CostByCurrency)
+{
+    /// <summary>Gets totals of nothing.</summary>
+    public static LlmUsageTotals Empty { get; } = new(0, 0, 0, ImmutableSortedDictionary<string, decimal>.Empty);
+
+    /// <summary>Gets prompt and completion tokens together.</summary>
+    public long TotalTokens => PromptTokens + CompletionTokens;
+
+    /// <summary>Adds one response; usage the Python manager wrote (<c>tokens</c>, <c>cost_usd</c>) counts too.</summary>
+    /// <param name="response">The response.</param>
+    /// <returns>The new totals.</returns>
+    public LlmUsageTotals Add(LlmResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var usage = response.Usage ?? FromPythonFields(response);
+        if (usage is null)
+        {
+            return this with { Calls = Calls + 1 };
+        }
+
+        var costs = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, CostByCurrency);
+        if (usage.Cost is { } cost)
+        {
+            var currency = usage.Currency ?? "USD";
+            costs = costs.SetItem(currency, costs.GetValueOrDefault(currency) + cost);
+        }
+
+        return new LlmUsageTotals(Calls + 1, PromptTokens + usage.PromptTokens, CompletionTokens + usage.CompletionTokens, costs);
+    }
+
+    /// <summary>Adds other totals.</summary>
+    /// <param name="other">The totals to add.</param>
+    /// <returns>The sum.</returns>
+    public LlmUsageTotals Add(LlmUsageTotals other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var costs = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, CostByCurrency);
+        foreach (var (currency, cost) in other.CostByCurrency)
+        {
+            costs = costs.SetItem(currency, costs.GetValueOrDefault(currency) + cost);
+        }
+
+        return new LlmUsageTotals(Calls + other.Calls, PromptTokens + other.PromptTokens, CompletionTokens + other.CompletionTokens, costs);
+    }
+
+    private static LlmUsage? FromPythonFields(LlmResponse response)
+    {
+        var extra = response.AdditionalProperties;
+        long prompt = 0, completion = 0;
+        var found = false;
+        if (extra.TryGetValue("tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Object)
+        {
+            found = true;
+            prompt = tokens.TryGetProperty("prompt", out var p) && p.TryGetInt64(out var pv) ? pv : 0;
+            completion = tokens.TryGetProperty("completion", out var c) && c.TryGetInt64(out var cv) ? cv : 0;
+        }
+
+        decimal? cost = null;
+        if (extra.TryGetValue("cost_usd", out var usd) && usd.ValueKind == JsonValueKind.Number && usd.TryGetDecimal(out var value))
+        {
+            found = true;
+            cost = value;
+        }
+
+        return found ? new LlmUsage(prompt, completion, cost, "USD") : null;
+    }
+}
