@@ -110,7 +110,7 @@ internal sealed partial class PostgreSqlSchema
     /// <summary>Reads the applied schema version without locking: 0 when the store's tables do not exist yet.</summary>
     public async Task<int> ReadVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using (var exists = new NpgsqlCommand("SELECT to_regclass(@name) IS NOT NULL", connection))
+        using (var exists = new NpgsqlCommand("SELECT to_regclass(@name) IS NOT NULL", connection))
         {
             exists.Parameters.AddWithValue("name", Migrations);
             if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
@@ -119,7 +119,7 @@ internal sealed partial class PostgreSqlSchema
             }
         }
 
-        await using var read = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {Migrations}", connection);
+        using var read = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {Migrations}", connection);
         return (int)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -142,11 +142,13 @@ internal sealed partial class PostgreSqlSchema
             return current;
         }
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        await using var transactionScope = transaction.ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", cancellationToken).ConfigureAwait(false);
 
         // Checked before CREATE ... IF NOT EXISTS, which needs the CREATE privilege even when the object exists.
-        await using (var schemaExists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @name)", connection, transaction))
+        using (var schemaExists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @name)", connection, transaction))
         {
             schemaExists.Parameters.AddWithValue("name", Name);
             if (!(bool)(await schemaExists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
@@ -180,7 +182,7 @@ internal sealed partial class PostgreSqlSchema
             }
 
             await ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
-            await using var record = new NpgsqlCommand($"INSERT INTO {Migrations} (version, description) VALUES (@version, @description)", connection, transaction);
+            using var record = new NpgsqlCommand($"INSERT INTO {Migrations} (version, description) VALUES (@version, @description)", connection, transaction);
             record.Parameters.AddWithValue("version", version);
             record.Parameters.AddWithValue("description", description);
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -194,7 +196,7 @@ internal sealed partial class PostgreSqlSchema
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

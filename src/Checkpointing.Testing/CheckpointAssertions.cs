@@ -198,6 +198,22 @@ public static class CheckpointAssertions
             writer.WriteString("prompt", response.Prompt);
             writer.WriteString("response", response.Response);
             writer.WriteString("model", response.Model);
+            if (response.Usage is { } usage)
+            {
+                writer.WriteStartObject("usage");
+                writer.WriteNumber("prompt_tokens", usage.PromptTokens);
+                writer.WriteNumber("completion_tokens", usage.CompletionTokens);
+                writer.WriteString("cost", usage.Cost?.ToString("G29", CultureInfo.InvariantCulture));
+                writer.WriteString("currency", usage.Currency);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteNull("usage");
+            }
+
+            writer.WriteString("finish_reason", response.FinishReason);
+            writer.WriteString("request_key", response.RequestKey);
             WriteMap(writer, "additional_properties", response.AdditionalProperties);
             writer.WriteEndObject();
         }

@@ -27,7 +27,10 @@ public static class CheckpointSamples
         return document.RootElement.Clone();
     }
 
-    /// <summary>Builds an LLM response with a model and the extra fields the Python manager wrote.</summary>
+    /// <summary>
+    /// Builds an LLM response with a model, usage, finish reason, request key and the extra fields the Python manager
+    /// wrote; without a model, it has no usage, finish reason or request key either.
+    /// </summary>
     /// <param name="prompt">The prompt.</param>
     /// <param name="answer">The answer; by default one derived from the prompt.</param>
     /// <param name="model">The model, or <see langword="null"/> for none.</param>
@@ -36,6 +39,9 @@ public static class CheckpointSamples
         new(prompt, answer ?? $"answer to «{prompt}» ✓")
         {
             Model = model,
+            Usage = model is null ? null : new LlmUsage(1200, 345, 0.00123m, "USD"),
+            FinishReason = model is null ? null : "stop",
+            RequestKey = model is null ? null : $"req-{prompt.Length:x4}",
             AdditionalProperties = ImmutableDictionary<string, JsonElement>.Empty
                 .Add("tokens", Json("1234"))
                 .Add("cost_usd", Json("0.00120")),
@@ -55,7 +61,7 @@ public static class CheckpointSamples
         }
 
         chars[0] = 'é';
-        return new LlmResponse(prompt, new string(chars)) { Model = "model-large" };
+        return new LlmResponse(prompt, new string(chars)) { Model = "model-large", Usage = new LlmUsage(bytes, bytes / 4) };
     }
 
     /// <summary>Builds a stage record with a result, artifacts, responses, metadata and an unknown field.</summary>
@@ -74,7 +80,7 @@ public static class CheckpointSamples
             EndTime = At(startSeconds + durationSeconds),
             Duration = TimeSpan.FromSeconds(durationSeconds),
             Result = status == StageStatus.Completed
-                ? Json($$"""{"summary":"{{name}} done ✓","items":[1,2.50,-3,true,null,"ü"],"nested":{"b":[],"a":{}},"big":12345678901234567}""")
+                ? Json($$$"""{"summary":"{{{name}}} done ✓","items":[1,2.50,-3,true,null,"ü"],"nested":{"b":[],"a":{}},"big":12345678901234567}""")
                 : null,
             Artifacts = ImmutableList.Create($"out/{name}/report.md", "out/日本語.txt"),
             LlmResponses = responses ?? ImmutableList.Create(Response($"{name}: prompt 1"), Response($"{name}: prompt 2", model: null)),

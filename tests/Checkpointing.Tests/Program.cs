@@ -9,9 +9,13 @@ namespace Checkpointing.Tests;
 public static class Program
 {
     public static Task<int> Main(string[] args) =>
-        args is ["child", var scenario, .. var rest]
-            ? ChildScenarios.RunAsync(scenario, rest)
-            : Task.FromResult(Usage());
+        args switch
+        {
+            ["child", var scenario, .. var rest] when scenario.StartsWith("pipeline-", StringComparison.Ordinal) =>
+                PipelineChildScenarios.RunAsync(scenario, rest),
+            ["child", var scenario, .. var rest] => ChildScenarios.RunAsync(scenario, rest),
+            _ => Task.FromResult(Usage()),
+        };
 
     private static int Usage()
     {

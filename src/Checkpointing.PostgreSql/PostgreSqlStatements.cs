@@ -1,0 +1,180 @@
+namespace Checkpointing.PostgreSql;
+
+/// <summary>
+/// The SQL of every operation, for one schema. Each write is ONE statement (data-modifying CTEs), so it is atomic without
+/// a client-held transaction: a worker frozen between two round trips never holds a row lock.
+/// </summary>
+/// <remarks>
+/// Every write is fenced. A lease holder's write matches only while the card's <c>fencing_token</c> and <c>owner_id</c> are
+/// its own, and extends the lease. A write without ownership matches only while no lease is valid
+/// (<c>lease_expires_at</c> passed on the database clock, or no owner), and moves the token on, so the holder of an
+/// expired lease can no longer write or renew.
+/// </remarks>
+internal sealed class PostgreSqlStatements
+{
+    public PostgreSqlStatements(PostgreSqlSchema schema)
+    {
+        var t = schema.Checkpoints;
+        var c = schema.Changes;
+
+        Load = $"""
+            SELECT c.version, c.document_version, c.document, NULL::bigint AS change_version, NULL::json AS change,
+                   (c.owner_id IS NOT NULL AND c.lease_expires_at > now()) AS leased
+            FROM {t} c WHERE c.card_id = @card AND c.document IS NOT NULL
+            UNION ALL
+            SELECT NULL, NULL, NULL, ch.version, ch.change, NULL
+            FROM {c} ch JOIN {t} c ON c.card_id = ch.card_id
+            WHERE ch.card_id = @card AND c.document IS NOT NULL AND ch.version > c.document_version
+            ORDER BY change_version NULLS FIRST
+            """;
+        Exists = $"SELECT EXISTS (SELECT 1 FROM {t} WHERE card_id = @card AND document IS NOT NULL)";
+        List = $"SELECT card_id FROM {t} WHERE document IS NOT NULL";
+        Inspect = $"""
+            SELECT version, fencing_token, owner_id, (owner_id IS NOT NULL AND lease_expires_at > now()) AS leased,
+                   document IS NOT NULL AS has_document, lease_expires_at
+            FROM {t} WHERE card_id = @card
+            """;
+
+        SaveOwned = Save(t, c, Owned);
+        SaveUnowned = Save(t, c, Unowned);
+        InsertFirst = $"""
+            INSERT INTO {t} (card_id, version, status, document, document_version, document_bytes, changes_bytes, fencing_token)
+            VALUES (@card, @version, @status, @document, @version, @document_bytes, 0, 1)
+            ON CONFLICT (card_id) DO NOTHING
+            """;
+        SaveChangeOwned = SaveChange(t, c, Owned);
+        SaveChangeUnowned = SaveChange(t, c, Unowned);
+        CompactOwned = Compact(t, c, Owned);
+        CompactUnowned = Compact(t, c, Unowned);
+        DeleteOwned = Delete(t, c, Owned);
+        DeleteUnowned = Delete(t, c, Unowned);
+
+        Acquire = $"""
+            INSERT INTO {t} AS c (card_id, version, document_version, fencing_token, owner_id, lease_expires_at)
+            VALUES (@card, 0, 0, 1, @worker, now() + @lease)
+            ON CONFLICT (card_id) DO UPDATE
+                SET fencing_token = c.fencing_token + 1, owner_id = excluded.owner_id, lease_expires_at = excluded.lease_expires_at
+                WHERE c.owner_id IS NULL OR c.lease_expires_at <= now()
+            RETURNING c.fencing_token, c.lease_expires_at
+            """;
+        ClaimNext = $"""
+            UPDATE {t} c SET fencing_token = c.fencing_token + 1, owner_id = @worker, lease_expires_at = now() + @lease
+            FROM (
+                SELECT card_id FROM {t}
+                WHERE document IS NOT NULL AND status IN ('active', 'paused', 'resumed', 'failed')
+                  AND (owner_id IS NULL OR lease_expires_at <= now())
+                  AND card_id <> ALL (@held)
+                ORDER BY updated_at, card_id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            ) next
+            WHERE c.card_id = next.card_id
+            RETURNING c.card_id, c.fencing_token, c.lease_expires_at
+            """;
+        Renew = $"""
+            UPDATE {t} SET lease_expires_at = now() + @lease
+            WHERE card_id = @card AND fencing_token = @token AND owner_id = @worker
+            RETURNING lease_expires_at
+            """;
+        Release = $"""
+            UPDATE {t} SET owner_id = NULL, lease_expires_at = NULL
+            WHERE card_id = @card AND fencing_token = @token AND owner_id = @worker
+            """;
+    }
+
+    public string Load { get; }
+
+    public string Exists { get; }
+
+    public string List { get; }
+
+    /// <summary>Gets the query that explains why a fenced write matched no row.</summary>
+    public string Inspect { get; }
+
+    public string SaveOwned { get; }
+
+    public string SaveUnowned { get; }
+
+    /// <summary>Gets the insert of a card's first row by a write without ownership (version 1).</summary>
+    public string InsertFirst { get; }
+
+    public string SaveChangeOwned { get; }
+
+    public string SaveChangeUnowned { get; }
+
+    public string CompactOwned { get; }
+
+    public string CompactUnowned { get; }
+
+    public string DeleteOwned { get; }
+
+    public string DeleteUnowned { get; }
+
+    public string Acquire { get; }
+
+    public string ClaimNext { get; }
+
+    public string Renew { get; }
+
+    public string Release { get; }
+
+    private static Fence Owned => new(
+        "fencing_token = @token AND owner_id = @worker",
+        "lease_expires_at = greatest(lease_expires_at, now() + @lease)");
+
+    private static Fence Unowned => new(
+        "(owner_id IS NULL OR lease_expires_at <= now())",
+        "fencing_token = fencing_token + 1, owner_id = NULL, lease_expires_at = NULL");
+
+    private static string Save(string t, string c, Fence fence) => $"""
+        WITH upd AS (
+            UPDATE {t} SET version = @version, status = @status, document = @document, document_version = @version,
+                document_bytes = @document_bytes, changes_bytes = 0, updated_at = now(),
+                created_at = CASE WHEN document IS NULL THEN now() ELSE created_at END, {fence.Set}
+            WHERE card_id = @card AND version = @version - 1 AND {fence.Where}
+            RETURNING card_id
+        ), del AS (
+            DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
+        )
+        SELECT count(*) FROM upd
+        """;
+
+    private static string SaveChange(string t, string c, Fence fence) => $"""
+        WITH upd AS (
+            UPDATE {t} SET version = @version, status = @status, changes_bytes = changes_bytes + @change_bytes, updated_at = now(), {fence.Set}
+            WHERE card_id = @card AND version = @version - 1 AND document IS NOT NULL AND {fence.Where}
+            RETURNING card_id, changes_bytes > greatest(document_bytes, @min_compaction) AS compact
+        ), ins AS (
+            INSERT INTO {c} (card_id, version, kind, stage_name, change)
+            SELECT card_id, @version, @kind, @stage, @change FROM upd
+        )
+        SELECT compact FROM upd
+        """;
+
+    private static string Compact(string t, string c, Fence fence) => $"""
+        WITH upd AS (
+            UPDATE {t} SET document = @document, document_version = @version, document_bytes = @document_bytes, changes_bytes = 0, {fence.Set}
+            WHERE card_id = @card AND version = @version AND document IS NOT NULL AND {fence.Where}
+            RETURNING card_id
+        ), del AS (
+            DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id AND ch.version <= @version
+        )
+        SELECT count(*) FROM upd
+        """;
+
+    // The self-join locks the row and reads whether a document existed before the update clears it.
+    private static string Delete(string t, string c, Fence fence) => $"""
+        WITH upd AS (
+            UPDATE {t} c SET version = 0, status = NULL, document = NULL, document_version = 0, document_bytes = 0, changes_bytes = 0,
+                updated_at = now(), {fence.Set}
+            FROM (SELECT card_id, document IS NOT NULL AS existed FROM {t} WHERE card_id = @card FOR UPDATE) old
+            WHERE c.card_id = old.card_id AND {fence.Where}
+            RETURNING c.card_id, old.existed
+        ), del AS (
+            DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
+        )
+        SELECT existed FROM upd
+        """;
+
+    private readonly record struct Fence(string Where, string Set);
+}
