@@ -30,8 +30,7 @@ public sealed class PipelineCrashTests : IDisposable
     private async Task<(int ExitCode, string Output)> RunChildAsync(int crashAfter)
     {
         using var child = ChildProcess.Start("pipeline-three-calls", _temp.Path, crashAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var output = await child.Process.StandardOutput.ReadToEndAsync();
-        await child.Process.WaitForExitAsync();
-        return (child.Process.ExitCode, output);
+        var exitCode = await child.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        return (exitCode, string.Join('\n', child.Lines));
     }
 }
