@@ -62,7 +62,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         CardId = cardId;
         _repository = repository;
         _options = options ?? new CheckpointManagerOptions();
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CheckpointManager>();
+        _logger = (loggerFactory ?? _options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CheckpointManager>();
         _creator = new CheckpointCreator(_options.TimeProvider, _options.SerializerOptions ?? CheckpointSerializerDefaults.Options);
         _restorer = new CheckpointRestorer(repository, _logger);
     }
@@ -330,7 +330,9 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         return new FileSystemCheckpointRepository(
-            options.ResolveCheckpointDirectory(), new FileSystemCheckpointRepositoryOptions { TimeProvider = options.TimeProvider });
+            options.ResolveCheckpointDirectory(),
+            new FileSystemCheckpointRepositoryOptions { TimeProvider = options.TimeProvider },
+            options.LoggerFactory);
     }
 
     private Task SaveStageCoreAsync(
@@ -368,7 +370,15 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             Log.StatusChanged(_logger, CardId, status);
             if (status is CheckpointStatus.Completed or CheckpointStatus.Failed)
             {
-                await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
+                // The status change is already durable; a failed compaction only leaves the journal longer.
+                try
+                {
+                    await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Log.CompactionFailed(_logger, CardId, ex);
+                }
             }
 
             return true;

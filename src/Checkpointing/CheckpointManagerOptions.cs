@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 
 namespace Checkpointing;
@@ -27,6 +28,10 @@ public sealed class CheckpointManagerOptions
     /// <summary>Gets or sets the options used to serialize stage results and execution context values.</summary>
     /// <value>The default keeps property names as declared and reads them case-insensitively.</value>
     public JsonSerializerOptions? SerializerOptions { get; set; }
+
+    /// <summary>Gets or sets where the manager and its default file store log (recovery actions, stage outcomes, resumes).</summary>
+    /// <value>The default is <see langword="null"/>: no logging. A logger factory given to the constructor takes precedence.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Gets or sets where <see cref="CheckpointManager.RunStageAsync{T}"/> reports progress, at every stage start and end.</summary>
     /// <value>The default is <see langword="null"/>: no reports.</value>

@@ -8,6 +8,8 @@ internal sealed record CardPaths
     public const string LockExtension = ".lock";
     public const string TempExtension = ".tmp";
 
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private CardPaths(string directory, string baseName)
     {
         Directory = directory;
@@ -38,8 +40,30 @@ internal sealed record CardPaths
     /// <summary>Returns a fresh temporary path next to <paramref name="target"/>, in the same directory so a rename is atomic.</summary>
     public static string TempFor(string target) => $"{target}.{Guid.NewGuid():N}{TempExtension}";
 
-    /// <summary>Gets the glob matching the temporary files of this card.</summary>
+    /// <summary>Gets the glob that finds candidate temporary files of this card; confirm each with <see cref="IsTempFileOfThisCard"/>.</summary>
     public string TempPattern => BaseName + ".*" + TempExtension;
+
+    /// <summary>
+    /// Tells whether a file is one of this card's temporary files (<c>&lt;base&gt;.json.&lt;32 hex&gt;.tmp</c> or
+    /// <c>&lt;base&gt;.journal.&lt;32 hex&gt;.tmp</c>) and not another card's whose id merely starts with this one.
+    /// </summary>
+    public bool IsTempFileOfThisCard(string path)
+    {
+        var name = Path.GetFileName(path.AsSpan());
+        foreach (var extension in (ReadOnlySpan<string>)[SnapshotExtension, JournalExtension])
+        {
+            var prefix = BaseName + extension + ".";
+            if (name.Length == prefix.Length + 32 + TempExtension.Length
+                && name.StartsWith(prefix, StringComparison.Ordinal)
+                && name.EndsWith(TempExtension, StringComparison.Ordinal)
+                && !name.Slice(prefix.Length, 32).ContainsAnyExcept(LowerHex))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static string Inside(string directory, string fileName)
     {

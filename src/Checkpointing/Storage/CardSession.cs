@@ -146,7 +146,7 @@ internal sealed class CardSession : IAsyncDisposable
     /// <summary>Removes temporary files of this card left by a crash; safe because this session holds the lock.</summary>
     public void RemoveOrphanedTempFiles()
     {
-        foreach (var temp in Directory.EnumerateFiles(Paths.Directory, Paths.TempPattern))
+        foreach (var temp in Directory.EnumerateFiles(Paths.Directory, Paths.TempPattern).Where(Paths.IsTempFileOfThisCard))
         {
             DurableFile.TryDelete(temp);
             Log.TempFileRemoved(_logger, temp);

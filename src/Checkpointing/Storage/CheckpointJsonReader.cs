@@ -203,8 +203,8 @@ internal static class CheckpointJsonReader
             switch (name)
             {
                 case N.Usage when TryReadUsage(property.Value) is { } parsed: usage = parsed; break;
-                case N.FinishReason: finishReason = GetNullableString(property.Value, path + "." + name, context); break;
-                case N.RequestKey: requestKey = GetNullableString(property.Value, path + "." + name, context); break;
+                case N.FinishReason when property.Value.ValueKind == JsonValueKind.String: finishReason = property.Value.GetString(); break;
+                case N.RequestKey when property.Value.ValueKind == JsonValueKind.String: requestKey = property.Value.GetString(); break;
                 case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
                 case N.Response when property.Value.ValueKind == JsonValueKind.String: response = property.Value.GetString(); break;
                 case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
@@ -230,7 +230,7 @@ internal static class CheckpointJsonReader
             return null;
         }
 
-        long promptTokens = 0, completionTokens = 0;
+        long? promptTokens = null, completionTokens = null;
         decimal? cost = null;
         string? currency = null;
         foreach (var property in element.EnumerateObject())
@@ -246,7 +246,10 @@ internal static class CheckpointJsonReader
             }
         }
 
-        return new LlmUsage(promptTokens, completionTokens, cost, currency);
+        // Only the exact shape this library writes is interpreted, so anything else round-trips untouched.
+        return promptTokens is { } prompt && completionTokens is { } completion
+            ? new LlmUsage(prompt, completion, cost, currency)
+            : null;
     }
 
     /// <summary>Parses a stored checkpoint status.</summary>

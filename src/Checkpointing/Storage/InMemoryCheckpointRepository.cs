@@ -75,6 +75,7 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
     /// <inheritdoc/>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
+        CardFileName.Validate(cardId);
         cancellationToken.ThrowIfCancellationRequested();
         return Task.CompletedTask;
     }

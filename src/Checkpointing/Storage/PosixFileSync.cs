@@ -10,8 +10,7 @@ namespace Checkpointing;
 internal static partial class PosixFileSync
 {
     private const int OpenReadOnly = 0;
-    private const int OpenDirectory = 0x10000; // O_DIRECTORY on Linux x64 and arm64
-    private const int OpenCloseOnExec = 0x80000; // O_CLOEXEC on Linux
+    private const int OpenCloseOnExec = 0x80000; // O_CLOEXEC on Linux (same value on x64 and arm64)
 
     /// <summary>Flushes a file's data (and the size, which an append changes) to the device.</summary>
     public static void DataSync(FileStream stream)
@@ -34,7 +33,7 @@ internal static partial class PosixFileSync
             return;
         }
 
-        var fd = Open(directory, OpenReadOnly | (OperatingSystem.IsLinux() ? OpenDirectory | OpenCloseOnExec : 0));
+        var fd = Open(directory, OpenReadOnly | (OperatingSystem.IsLinux() ? OpenCloseOnExec : 0));
         if (fd < 0)
         {
             throw new IOException($"Cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");

@@ -1,0 +1,40 @@
+namespace Checkpointing.Demo;
+
+/// <summary>One run of the pipeline in this process: resume the card if it can be resumed, else start it afresh.</summary>
+internal static class Worker
+{
+    public static async Task<int> RunAsync(DemoOptions options)
+    {
+        var output = new WorkerOutput(options.Events);
+        var client = new FakeLlmClient();
+        var crash = options.CrashInStage is { } stage ? new CrashPlan(stage, options.CrashAfterCalls) : null;
+
+        // The manager owns the card (an OS lock) until it is disposed or this process dies.
+        await using var manager = new CheckpointManager(
+            options.CardId, new CheckpointManagerOptions { CheckpointDirectory = options.Directory });
+        if (await manager.CanResumeAsync())
+        {
+            var resumed = (await manager.ResumeAsync())!;
+            var onRecord = resumed.StageCheckpoints.Values.Sum(s => s.LlmResponses.Count)
+                + resumed.PendingLlmResponses.Values.Sum(r => r.Count);
+            output.Line($"resumed {manager.CardId} (resume #{resumed.ResumeCount}): {resumed.StagesCompleted}/{resumed.TotalStages} stages "
+                + $"completed, {onRecord} paid LLM answers on record, next stage: {manager.GetNextStage([.. DemoPipeline.Stages.Select(s => s.Name)])}");
+        }
+        else
+        {
+            await manager.CreateCheckpointAsync(
+                DemoPipeline.Stages.Count,
+                new Dictionary<string, object?> { ["repository"] = "acme/shop", ["branch"] = "feature/checkout", ["model"] = client.Model });
+            output.Line($"new checkpoint for {manager.CardId}: {DemoPipeline.Stages.Count} stages");
+        }
+
+        await new DemoPipeline(manager, client, output, crash).RunAsync();
+        await manager.MarkCompletedAsync();
+        var cost = manager.GetCostReport();
+        output.Line($"pipeline completed; this process paid for {client.PaidCalls} LLM calls");
+        output.Line(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"cost of the run: {cost.Total.Calls} answers, {cost.Total.TotalTokens} tokens, {cost.Total.CostByCurrency.GetValueOrDefault("USD"):0.0000} USD; "
+            + $"saved by the cache on resume: {cost.SavedByCache.Calls} calls, {cost.SavedByCache.CostByCurrency.GetValueOrDefault("USD"):0.0000} USD"));
+        return 0;
+    }
+}
