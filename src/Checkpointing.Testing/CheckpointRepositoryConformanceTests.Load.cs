@@ -117,6 +117,41 @@ public abstract partial class CheckpointRepositoryConformanceTests
         (await (await OpenRepositoryAsync()).LoadAsync(cardId)).ShouldMatch(stored, "after compacting the contended card");
     }
 
+    /// <summary>
+    /// Writers on cards whose ids extend each other with dots (<c>p</c>, <c>p.1</c>, <c>p.1.json</c>), as file names of
+    /// such ids do, save whole documents at the same time without an owner: none disturbs another.
+    /// </summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task ConcurrentWriters_OnCardsWhoseIdsExtendEachOther_DoNotInterfere()
+    {
+        var prefix = NewCardId("p");
+        string[] ids = [prefix, $"{prefix}.1", $"{prefix}.1.json", $"{prefix}.json"];
+        var writers = ids.Select(async cardId =>
+        {
+            var repository = await OpenRepositoryAsync();
+            PipelineCheckpoint? checkpoint = null;
+            for (var i = 1; i <= 20; i++)
+            {
+                var stage = CheckpointSamples.Stage($"stage-{i}", responses: [CheckpointSamples.LargeResponse($"{cardId} {i}", 32 * 1024)]);
+                checkpoint = CheckpointSamples.Minimal(cardId, version: i) with
+                {
+                    StageCheckpoints = new Dictionary<string, StageCheckpoint>(StringComparer.Ordinal) { [stage.StageName] = stage },
+                };
+                await repository.SaveAsync(checkpoint);
+            }
+
+            return checkpoint!;
+        }).ToArray();
+        var saved = await Task.WhenAll(writers);
+
+        var fresh = await OpenRepositoryAsync();
+        foreach (var checkpoint in saved)
+        {
+            (await fresh.LoadAsync(checkpoint.CardId)).ShouldMatch(checkpoint, "each writer wrote only its own card");
+        }
+    }
+
     /// <summary>Writers on different cards at the same time do not disturb each other.</summary>
     /// <returns>A task that completes when the test is done.</returns>
     [Fact]

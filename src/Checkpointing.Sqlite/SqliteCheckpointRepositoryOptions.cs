@@ -1,0 +1,42 @@
+namespace Checkpointing.Sqlite;
+
+/// <summary>Settings of <see cref="SqliteCheckpointRepository"/>.</summary>
+public sealed class SqliteCheckpointRepositoryOptions
+{
+    /// <summary>Gets or sets how long a statement waits for another connection's write lock before failing.</summary>
+    /// <value>
+    /// The default is 30 seconds. It becomes SQLite's <c>busy_timeout</c> and the command timeout of Microsoft.Data.Sqlite,
+    /// which counts whole seconds: a shorter timeout waits up to a second.
+    /// </value>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how long ownership of a card lasts without renewal. The owner renews it every third of this while it
+    /// holds the card; when its process dies the renewals stop, and another owner can take the card once the lease runs out.
+    /// </summary>
+    /// <value>The default is 30 seconds: a crashed owner blocks its card for at most that long.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how often a waiting <see cref="SqliteCheckpointRepository.AcquireOwnershipAsync"/> tries again.</summary>
+    /// <value>The default is 25 milliseconds.</value>
+    public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Gets or sets the size of change rows below which no compaction happens, however small the document.</summary>
+    /// <value>The default is 64 KiB. Above it, change rows are folded into the document once they outgrow it.</value>
+    public long MinCompactionBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets the clock for leases, lock waits and renewal timers.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>. Every process sharing a database must see the same time.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Checks that the settings can work.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A duration is not positive, or the compaction size is negative.</exception>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BusyTimeout, TimeSpan.Zero, nameof(BusyTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LeaseDuration, TimeSpan.FromMilliseconds(100), nameof(LeaseDuration));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LockPollInterval, TimeSpan.Zero, nameof(LockPollInterval));
+        ArgumentOutOfRangeException.ThrowIfNegative(MinCompactionBytes, nameof(MinCompactionBytes));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+    }
+}
