@@ -318,6 +318,12 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A <see cref="CardClaim"/> that gives the card up when disposed.</returns>
     /// <exception cref="CheckpointLockedException">Another worker (or another handle of this repository) still holds the card when the timeout ends.</exception>
+    /// <remarks>
+    /// Unlike the file store's OS lock, a lease outlives a process that crashed: the card is free again when the lease
+    /// expires (<see cref="PostgreSqlCheckpointRepositoryOptions.LeaseDuration"/>, 30 s by default). To resume right after a
+    /// crash, give the manager a <see cref="CheckpointManagerOptions.LockTimeout"/> of at least the lease duration, or let
+    /// workers take cards with <see cref="ClaimNextResumableAsync"/>.
+    /// </remarks>
     public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ValidateCardId(cardId);

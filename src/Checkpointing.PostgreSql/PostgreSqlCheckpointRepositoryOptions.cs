@@ -18,7 +18,8 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
     /// Gets or sets how long a lease taken by <see cref="PostgreSqlCheckpointRepository.AcquireOwnershipAsync"/> lasts without renewal.
     /// It is renewed in the background every third of this while held; another worker can take the card once it expires.
     /// </summary>
-    /// <value>The default is 30 seconds. Expiry is measured on the database server's clock.</value>
+    /// <value>The default is 30 seconds. Expiry is measured on the database server's clock. It is also how long a card stays
+    /// taken after its worker crashed.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how often a wait for ownership asks the database again.</summary>

@@ -102,7 +102,7 @@ internal sealed partial class PostgreSqlSchema
                 changes_bytes = coalesce((
                     SELECT sum(octet_length(ch.change::text)) FROM {Changes} ch
                     WHERE ch.card_id = c.card_id AND ch.version > c.document_version), 0);
-            CREATE INDEX checkpoints_claimable ON {Checkpoints} (updated_at)
+            CREATE INDEX checkpoints_claimable ON {Checkpoints} ((owner_id IS NULL), updated_at, card_id)
                 WHERE document IS NOT NULL AND status IN {ResumableStatuses};
             """),
     ];

@@ -57,6 +57,8 @@ internal sealed class PostgreSqlStatements
                 WHERE c.owner_id IS NULL OR c.lease_expires_at <= now()
             RETURNING c.fencing_token, c.lease_expires_at
             """;
+        // Abandoned cards (a lease that expired: their worker crashed or froze mid-run) come first, then the least recently
+        // updated; the partial index checkpoints_claimable serves this order.
         ClaimNext = $"""
             UPDATE {t} c SET fencing_token = c.fencing_token + 1, owner_id = @worker, lease_expires_at = now() + @lease
             FROM (
@@ -64,7 +66,7 @@ internal sealed class PostgreSqlStatements
                 WHERE document IS NOT NULL AND status IN ('active', 'paused', 'resumed', 'failed')
                   AND (owner_id IS NULL OR lease_expires_at <= now())
                   AND card_id <> ALL (@held)
-                ORDER BY updated_at, card_id
+                ORDER BY (owner_id IS NULL), updated_at, card_id
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
             ) next
