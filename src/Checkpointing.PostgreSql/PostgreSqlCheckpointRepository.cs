@@ -135,14 +135,14 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     /// <inheritdoc/>
     public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
     {
-        ValidateCardId(cardId);
+        CardIds.Validate(cardId);
         return RunAsync(async (connection, ct) => (await LoadCoreAsync(connection, cardId, ct).ConfigureAwait(false))?.Checkpoint, cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
     {
-        ValidateCardId(cardId);
+        CardIds.Validate(cardId);
         return RunAsync(async (connection, ct) =>
         {
             using var command = new NpgsqlCommand(_sql.Exists, connection);
@@ -170,7 +170,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     /// <inheritdoc/>
     public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default)
     {
-        ValidateCardId(cardId);
+        CardIds.Validate(cardId);
         var lease = FindLease(cardId);
         return RunAsync(async (connection, ct) =>
         {
@@ -202,7 +202,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        ValidateCardId(checkpoint.CardId);
+        CardIds.Validate(checkpoint.CardId);
         var lease = FindLease(checkpoint.CardId);
         return RunAsync(async (connection, ct) =>
         {
@@ -216,7 +216,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(change);
-        ValidateCardId(checkpoint.CardId);
+        CardIds.Validate(checkpoint.CardId);
         if (checkpoint.Version != change.Version)
         {
             throw new ArgumentException(
@@ -279,7 +279,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     /// <inheritdoc/>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
-        ValidateCardId(cardId);
+        CardIds.Validate(cardId);
         var lease = FindLease(cardId);
         return RunAsync(async (connection, ct) =>
         {
@@ -326,7 +326,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     /// </remarks>
     public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ValidateCardId(cardId);
+        CardIds.Validate(cardId);
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be zero or more, or Timeout.InfiniteTimeSpan.");
@@ -533,33 +533,6 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
                 throw;
             }
         };
-
-    private static void ValidateCardId(string cardId)
-    {
-        ArgumentNullException.ThrowIfNull(cardId);
-        if (string.IsNullOrWhiteSpace(cardId))
-        {
-            throw new ArgumentException("A card id must not be empty or white space.", nameof(cardId));
-        }
-
-        for (var i = 0; i < cardId.Length; i++)
-        {
-            var c = cardId[i];
-            if (char.IsControl(c))
-            {
-                throw new ArgumentException($"A card id must not contain control characters (found U+{(int)c:X4}).", nameof(cardId));
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < cardId.Length && char.IsLowSurrogate(cardId[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                throw new ArgumentException("A card id must be valid Unicode (it contains an unpaired surrogate).", nameof(cardId));
-            }
-        }
-    }
 
     private static string StatusName(CheckpointStatus status) => status switch
     {

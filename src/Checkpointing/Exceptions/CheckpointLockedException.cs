@@ -1,7 +1,7 @@
 namespace Checkpointing;
 
 /// <summary>Another manager, in this process or another, owns the card. Try again after it is disposed or its process ends.</summary>
-public sealed class CheckpointLockedException : CheckpointException
+public class CheckpointLockedException : CheckpointException
 {
     /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class.</summary>
     public CheckpointLockedException()
@@ -29,10 +29,20 @@ public sealed class CheckpointLockedException : CheckpointException
     /// <param name="waited">How long the caller waited before giving up.</param>
     /// <param name="innerException">The error that caused this one.</param>
     public CheckpointLockedException(string cardId, string lockPath, TimeSpan waited, Exception? innerException = null)
-        : base($"Card '{cardId}' is owned by another checkpoint manager (lock '{lockPath}' is held; waited {waited.TotalMilliseconds:0} ms). Only one manager may write a card at a time.", innerException)
+        : base($"Card '{cardId}' is owned by another checkpoint manager (held: {lockPath}; waited {waited.TotalMilliseconds:0} ms). Only one manager may write a card at a time.", innerException)
     {
         CardId = cardId;
         LockPath = lockPath;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class for a derived ownership error.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The error that caused this one.</param>
+    protected CheckpointLockedException(string cardId, string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        CardId = cardId;
     }
 
     /// <summary>Gets the card.</summary>

@@ -34,30 +34,8 @@ internal static class CardFileName
         "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
     ];
 
-    /// <summary>Checks that a card id can be stored at all.</summary>
-    /// <exception cref="ArgumentException">The id is empty, white space or has control characters.</exception>
-    public static void Validate(string cardId, string paramName = "cardId")
-    {
-        ArgumentNullException.ThrowIfNull(cardId, paramName);
-        if (string.IsNullOrWhiteSpace(cardId))
-        {
-            throw new ArgumentException("A card id must not be empty or white space.", paramName);
-        }
-
-        foreach (var c in cardId)
-        {
-            if (char.IsControl(c))
-            {
-                throw new ArgumentException(
-                    $"A card id must not contain control characters (found U+{(int)c:X4}).", paramName);
-            }
-        }
-
-        if (!IsValidUtf16(cardId))
-        {
-            throw new ArgumentException("A card id must be valid Unicode (it contains an unpaired surrogate).", paramName);
-        }
-    }
+    /// <summary>Checks that a card id can be stored at all (see <see cref="CardIds.Validate"/>).</summary>
+    public static void Validate(string cardId, string paramName = "cardId") => CardIds.Validate(cardId, paramName);
 
     /// <summary>Returns the base file name (without extension) for a card id.</summary>
     public static string ToBaseName(string cardId)
@@ -167,27 +145,5 @@ internal static class CardFileName
         {
             return null;
         }
-    }
-
-    private static bool IsValidUtf16(string s)
-    {
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (char.IsHighSurrogate(s[i]))
-            {
-                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
-                {
-                    return false;
-                }
-
-                i++;
-            }
-            else if (char.IsLowSurrogate(s[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -213,15 +213,26 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         }
     }
 
-    private async Task<string?> ReadCardIdAsync(string file, CancellationToken cancellationToken)
+    /// <summary>Reads <c>card_id</c> from the start of a document, without reading (or size-checking) the whole file.</summary>
+    private static async Task<string?> ReadCardIdAsync(string file, CancellationToken cancellationToken)
     {
-        var bytes = await DurableFile.ReadAllAsync(file, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        if (bytes is null)
+        const int PrefixBytes = 64 * 1024; // card_id is the second field; even a very long id and checkpoint_id fit
+        var buffer = new byte[PrefixBytes];
+        int read;
+        try
+        {
+            var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            await using (stream.ConfigureAwait(false))
+            {
+                read = await stream.ReadAtLeastAsync(buffer, PrefixBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (FileNotFoundException)
         {
             return null;
         }
 
-        var reader = new Utf8JsonReader(bytes);
+        var reader = new Utf8JsonReader(buffer.AsSpan(0, read), isFinalBlock: read < PrefixBytes, state: default);
         try
         {
             while (reader.Read())

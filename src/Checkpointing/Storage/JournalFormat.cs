@@ -7,7 +7,9 @@ namespace Checkpointing;
 /// <summary>
 /// The journal's binary framing. A journal is a header (<c>CKPTJRN1</c> and the 32-hex id of the journal
 /// generation, which the snapshot names in <c>journal_id</c>) followed by records:
-/// <c>[payload length: u32 LE][CRC-32C of payload: u32 LE][payload: one change as UTF-8 JSON]</c>.
+/// <c>[payload length: u32 LE][CRC-32C of the length field: u32 LE][CRC-32C of payload: u32 LE][payload: one change as
+/// UTF-8 JSON]</c>. The length has its own checksum so that a damaged length in the middle of the journal is reported as
+/// corruption instead of being mistaken for a torn last record (which would silently drop every record after it).
 /// </summary>
 internal static class JournalFormat
 {
@@ -15,7 +17,7 @@ internal static class JournalFormat
     public const int HeaderSize = 8 + IdLength;
 
     /// <summary>The size of a record's length and checksum fields.</summary>
-    public const int RecordHeaderSize = 8;
+    public const int RecordHeaderSize = 12;
 
     private const int IdLength = 32;
 
@@ -61,7 +63,8 @@ internal static class JournalFormat
         var payload = record.Span[RecordHeaderSize..];
         var header = new byte[RecordHeaderSize];
         BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Crc32C.Compute(payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Crc32C.Compute(header.AsSpan(0, 4)));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), Crc32C.Compute(payload));
         var writable = System.Runtime.InteropServices.MemoryMarshal.AsMemory(record);
         header.CopyTo(writable.Span);
         return record;

@@ -39,15 +39,26 @@ internal static class JournalReplay
             }
 
             var length = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset));
-            var checksum = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 4));
-            if (length == 0 || length > remaining - JournalFormat.RecordHeaderSize)
+            var lengthChecksum = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 4));
+            var checksum = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 8));
+            if (Crc32C.Compute(journal.AsSpan(offset, 4)) != lengthChecksum)
             {
-                if (length == 0 && !IsAllZero(journal.AsSpan(offset)))
+                if (IsAllZero(journal.AsSpan(offset)))
                 {
-                    throw new CheckpointCorruptedException(path, offset, "a journal record has length 0 and data follows it");
+                    break; // a zero-filled tail: the file grew but the record's bytes never reached the disk
                 }
 
-                break; // torn payload, or a zero-filled tail
+                throw new CheckpointCorruptedException(path, offset, "journal record length checksum mismatch");
+            }
+
+            if (length == 0)
+            {
+                throw new CheckpointCorruptedException(path, offset, "a journal record has length 0");
+            }
+
+            if (length > remaining - JournalFormat.RecordHeaderSize)
+            {
+                break; // the last record was cut short by a crash mid-append: its length is intact, its payload is not all there
             }
 
             var end = offset + JournalFormat.RecordHeaderSize + (int)length;

@@ -1,11 +1,11 @@
-namespace Checkpointing.PostgreSql;
+namespace Checkpointing;
 
 /// <summary>
 /// A write was made under a lease this worker no longer holds: its lease expired and another worker took the card
 /// (or a write without ownership went in), so the card's fencing token moved on. Nothing was written. The worker must
 /// stop working on the card; the new owner's state is intact.
 /// </summary>
-public sealed class CheckpointLeaseLostException : CheckpointException
+public sealed class CheckpointLeaseLostException : CheckpointLockedException
 {
     /// <summary>Initializes a new instance of the <see cref="CheckpointLeaseLostException"/> class.</summary>
     public CheckpointLeaseLostException()
@@ -33,18 +33,14 @@ public sealed class CheckpointLeaseLostException : CheckpointException
     /// <param name="currentToken">The card's current fencing token.</param>
     /// <param name="currentOwner">The worker that holds the card now, if any.</param>
     public CheckpointLeaseLostException(string cardId, long heldToken, long currentToken, string? currentOwner)
-        : base($"The lease on card '{cardId}' was lost: this writer holds fencing token {heldToken}, but the card's current token is {currentToken}"
+        : base(cardId, $"The lease on card '{cardId}' was lost: this writer holds fencing token {heldToken}, but the card's current token is {currentToken}"
             + (currentOwner is null ? " (no worker holds it now)" : $" (held by worker '{currentOwner}')")
-            + ". The lease expired and the card was taken over; the write was refused and nothing was written.")
+            + ". The lease expired and the card was taken over; the write was refused and nothing was written.", null)
     {
-        CardId = cardId;
         HeldToken = heldToken;
         CurrentToken = currentToken;
         CurrentOwner = currentOwner;
     }
-
-    /// <summary>Gets the card.</summary>
-    public string? CardId { get; }
 
     /// <summary>Gets the fencing token of the lease the refused writer held.</summary>
     public long HeldToken { get; }

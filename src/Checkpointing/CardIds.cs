@@ -1,11 +1,14 @@
-namespace Checkpointing.Sqlite;
+namespace Checkpointing;
 
-/// <summary>The card ids every store accepts: not empty, not only white space, no control characters, valid UTF-16.</summary>
-internal static class CardIds
+/// <summary>The rules every store applies to card ids, so that a card that one store accepts, all accept.</summary>
+public static class CardIds
 {
-    /// <summary>Checks a card id.</summary>
-    /// <exception cref="ArgumentNullException">The id is null.</exception>
-    /// <exception cref="ArgumentException">The id is empty, white space, has control characters or a lone surrogate.</exception>
+    /// <summary>Checks that a card id can be stored: not empty, not only white space, no control characters, valid Unicode.</summary>
+    /// <param name="cardId">The card id.</param>
+    /// <param name="paramName">The parameter name reported in the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="cardId"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The id is empty, white space, has control characters or an unpaired surrogate.</exception>
+    /// <remarks>Anything else is allowed: stores map ids such as <c>../x</c> or <c>CON</c> to safe keys themselves.</remarks>
     public static void Validate(string cardId, string paramName = "cardId")
     {
         ArgumentNullException.ThrowIfNull(cardId, paramName);
