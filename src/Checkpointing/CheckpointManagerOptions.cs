@@ -41,7 +41,7 @@ public sealed class CheckpointManagerOptions
     /// <returns>The directory path.</returns>
     public string ResolveCheckpointDirectory() =>
         CheckpointDirectory
-        ?? (Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable) is { Length: > 0 } fromEnvironment
+        ?? (Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment)
             ? fromEnvironment
             : Path.Combine(Environment.CurrentDirectory, ".checkpoints"));
 }

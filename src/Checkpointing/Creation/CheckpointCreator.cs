@@ -86,7 +86,7 @@ internal sealed class CheckpointCreator
     public static PipelineProgress GetProgress(PipelineCheckpoint checkpoint)
     {
         var percent = checkpoint.TotalStages > 0
-            ? Math.Round(checkpoint.StagesCompleted * 100.0 / checkpoint.TotalStages, 2, MidpointRounding.AwayFromZero)
+            ? Math.Min(100, Math.Round(checkpoint.StagesCompleted * 100.0 / checkpoint.TotalStages, 2, MidpointRounding.AwayFromZero))
             : 0;
         return new PipelineProgress(
             percent,

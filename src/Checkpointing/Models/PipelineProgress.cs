@@ -1,7 +1,7 @@
 namespace Checkpointing;
 
 /// <summary>A snapshot of how far a pipeline has got.</summary>
-/// <param name="ProgressPercent">Completed stages over total stages, times 100, rounded to two decimals.</param>
+/// <param name="ProgressPercent">Completed stages over total stages, times 100, rounded to two decimals and capped at 100.</param>
 /// <param name="StagesCompleted">The number of stages whose latest status is completed.</param>
 /// <param name="TotalStages">The number of stages the pipeline declared when it was created.</param>
 /// <param name="CurrentStage">The stage the pipeline last said it was working on, if any.</param>

@@ -60,9 +60,11 @@ public sealed partial class CheckpointManager
         var context = new StageContext(this, stageName);
         var start = _creator.Now;
         T result;
+        Dictionary<string, ArtifactDigest> digests;
         try
         {
             result = await work(context, cancellationToken).ConfigureAwait(false);
+            digests = await DigestArtifactsAsync(context, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -78,12 +80,6 @@ public sealed partial class CheckpointManager
             Log.StageFailed(_logger, CardId, stageName, ex);
             ReportProgress();
             throw;
-        }
-
-        var digests = new Dictionary<string, ArtifactDigest>(StringComparer.Ordinal);
-        foreach (var artifact in context.Artifacts)
-        {
-            digests[artifact] = await ArtifactDigest.ComputeAsync(artifact, cancellationToken).ConfigureAwait(false);
         }
 
         await SaveStageCoreAsync(
@@ -191,6 +187,22 @@ public sealed partial class CheckpointManager
         }
 
         return response;
+    }
+
+    private static async Task<Dictionary<string, ArtifactDigest>> DigestArtifactsAsync(StageContext context, CancellationToken cancellationToken)
+    {
+        var digests = new Dictionary<string, ArtifactDigest>(StringComparer.Ordinal);
+        foreach (var artifact in context.Artifacts)
+        {
+            if (!File.Exists(artifact))
+            {
+                throw new CheckpointArtifactException(context.StageName, artifact, "was registered but does not exist when the stage ends");
+            }
+
+            digests[artifact] = await ArtifactDigest.ComputeAsync(artifact, cancellationToken).ConfigureAwait(false);
+        }
+
+        return digests;
     }
 
     private async Task<bool> IsStillValidAsync(

@@ -16,6 +16,18 @@ public sealed record LlmUsageTotals(int Calls, long PromptTokens, long Completio
     /// <summary>Gets prompt and completion tokens together.</summary>
     public long TotalTokens => PromptTokens + CompletionTokens;
 
+    /// <summary>Describes the totals, for example <c>12 calls, 460 tokens (300 prompt + 160 completion), 0.0046 USD</c>.</summary>
+    /// <returns>The description.</returns>
+    public override string ToString()
+    {
+        var costs = CostByCurrency.Count == 0
+            ? "cost unknown"
+            : string.Join(" + ", CostByCurrency.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Value} {p.Key}")));
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{Calls} calls, {TotalTokens} tokens ({PromptTokens} prompt + {CompletionTokens} completion), {costs}");
+    }
+
     /// <summary>Adds one response; usage the Python manager wrote (<c>tokens</c>, <c>cost_usd</c>) counts too.</summary>
     /// <param name="response">The response.</param>
     /// <returns>The new totals.</returns>

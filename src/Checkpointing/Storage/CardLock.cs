@@ -52,18 +52,22 @@ internal static class CardLock
 
     /// <summary>Takes the lock, polling until <paramref name="timeout"/> passes.</summary>
     /// <exception cref="CheckpointLockedException">Another owner still holds it.</exception>
-    public static async Task<(FileStream Lock, TimeSpan Waited)> AcquireAsync(
+    /// <returns>The open lock file and, when another owner had to be waited for, how long.</returns>
+    public static async Task<(FileStream Lock, TimeSpan? Waited)> AcquireAsync(
         string cardId, string lockPath, TimeSpan timeout, TimeSpan pollInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
+        var attempt = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var waited = timeProvider.GetElapsedTime(started);
             if (TryAcquire(lockPath) is { } acquired)
             {
-                return (acquired, waited);
+                return (acquired, attempt == 0 ? null : waited);
             }
+
+            attempt++;
 
             if (waited >= timeout)
             {

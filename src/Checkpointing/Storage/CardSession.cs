@@ -59,6 +59,7 @@ internal sealed class CardSession : IAsyncDisposable
         }
 
         var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(Paths.Snapshot));
+        SnapshotDocument.EnsureCardId(snapshot, CardId, Paths.Snapshot);
         var journalBytes = await DurableFile.ReadAllAsync(Paths.Journal, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
         var state = JournalReplay.Replay(journalBytes, Paths.Journal, snapshot);
         if (state.HasTornTail)

@@ -41,8 +41,32 @@ internal static class CheckpointJsonReader
         }
         catch (JsonException ex)
         {
-            throw context.Corrupt("document", $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}): {ex.Message}");
+            if (ex.LineNumber is { } line && ex.BytePositionInLine is { } column)
+            {
+                var offset = (context.Offset ?? 0) + OffsetOf(utf8.Span, line, column);
+                throw new CheckpointCorruptedException(context.File, offset, $"not valid JSON (line {line + 1}, byte {column + 1} of the line): {ex.Message}", ex);
+            }
+
+            throw new CheckpointCorruptedException(context.File, context.Offset, $"not valid JSON: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Turns the zero-based line and byte-in-line of a JSON error into a byte offset in the document.</summary>
+    private static long OffsetOf(ReadOnlySpan<byte> utf8, long line, long column)
+    {
+        long offset = 0;
+        for (var i = 0L; i < line; i++)
+        {
+            var newline = utf8[(int)offset..].IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            offset += newline + 1;
+        }
+
+        return Math.Min(offset + column, utf8.Length);
     }
 
     /// <summary>Reads a whole checkpoint document.</summary>

@@ -86,6 +86,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         }
 
         var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(paths.Snapshot));
+        SnapshotDocument.EnsureCardId(snapshot, cardId, paths.Snapshot);
         return JournalReplay.Replay(journal, paths.Journal, snapshot).Checkpoint;
     }
 
@@ -175,9 +176,9 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         var paths = CardPaths.For(Directory, cardId);
         var (lockFile, waited) = await CardLock.AcquireAsync(
             cardId, paths.Lock, timeout, _options.LockPollInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        if (waited > TimeSpan.Zero)
+        if (waited is { } wait)
         {
-            Log.LockWaited(_logger, cardId, paths.Lock, waited.TotalMilliseconds);
+            Log.LockWaited(_logger, cardId, paths.Lock, wait.TotalMilliseconds);
         }
 
         var session = new CardSession(cardId, paths, lockFile, _options, _logger);

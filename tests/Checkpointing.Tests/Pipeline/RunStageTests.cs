@@ -159,6 +159,20 @@ public sealed class RunStageTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunStageAsync_RegisteredArtifactMissingAtEnd_RecordsFailureNamingTheFile()
+    {
+        var missing = _temp.Combine("never-written.md");
+        var act = () => _manager.RunStageAsync("design", (context, _) =>
+        {
+            context.AddArtifact(missing);
+            return Task.FromResult(1);
+        });
+
+        await act.Should().ThrowAsync<CheckpointArtifactException>().WithMessage("*never-written.md*design*");
+        _manager.Checkpoint!.StageCheckpoints["design"].Status.Should().Be(StageStatus.Failed);
+    }
+
+    [Fact]
     public async Task GetOrAddLlmResponseAsync_SameRequest_CallsOnceAndPersistsBeforeReturning()
     {
         var calls = 0;

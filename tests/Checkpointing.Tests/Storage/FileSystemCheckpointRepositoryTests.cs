@@ -198,6 +198,29 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         snapshot["current_stage"]!.GetValue<string>().Should().Be("plan");
     }
 
+    [Fact]
+    public async Task LoadAsync_FileOfAnotherCard_IsRefusedAsCorrupted()
+    {
+        var repository = NewRepository();
+        await repository.SaveAsync(Stages.Checkpoint("AAA"));
+        File.Copy(repository.GetSnapshotPath("AAA"), repository.GetSnapshotPath("BBB"));
+
+        var act = () => NewRepository().LoadAsync("BBB");
+
+        await act.Should().ThrowAsync<CheckpointCorruptedException>().WithMessage("*BBB.json*'AAA'*'BBB'*");
+    }
+
+    [Fact]
+    public async Task LoadAsync_InvalidJson_ReportsTheByteOffset()
+    {
+        await File.WriteAllTextAsync(_temp.Combine("CARD-1.json"), "{\n  \"card_id\": \"CARD-1\",\n  \"status\": ]\n}");
+
+        var act = () => NewRepository().LoadAsync("CARD-1");
+
+        var error = (await act.Should().ThrowAsync<CheckpointCorruptedException>()).Which;
+        error.Offset.Should().Be(37, "the stray ']' is on line 3 at byte 12");
+    }
+
     private FileSystemCheckpointRepository NewRepository(FileSystemCheckpointRepositoryOptions? options = null) =>
         new(_temp.Path, options);
 }

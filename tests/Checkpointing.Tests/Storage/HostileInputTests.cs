@@ -17,7 +17,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     private const string CardId = "CARD";
 
     /// <summary>A journal starts with <c>CKPTJRN1</c> and the 32-hex id of its generation.</summary>
-    private const int JournalHeaderSize = 8 + 32;
+    private const int JournalHeaderSize = JournalFormat.HeaderSize;
 
     private static readonly DateTimeOffset At = new(2026, 4, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -233,8 +233,9 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         final!.StageCheckpoints.Keys.Should().Equal("s-1", "s-2", "s-3");
     }
 
-    /// <summary>Where in a record a byte is flipped: the payload, its checksum, or its length field (low or high byte).</summary>
-    public static TheoryData<string> FlippedBytePositions() => ["payload", "checksum", "length-low-byte", "length-high-byte"];
+    /// <summary>Where in a record a byte is flipped: the payload, its checksum, the length's checksum, or the length (low or high byte).</summary>
+    public static TheoryData<string> FlippedBytePositions() =>
+        ["payload", "checksum", "length-checksum", "length-low-byte", "length-high-byte"];
 
     [Theory]
     [MemberData(nameof(FlippedBytePositions))]
@@ -247,8 +248,9 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         var payloadLength = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan((int)middle));
         var flipAt = position switch
         {
-            "payload" => middle + 8 + (payloadLength / 2),
-            "checksum" => middle + 4,
+            "payload" => middle + JournalFormat.RecordHeaderSize + (payloadLength / 2),
+            "checksum" => middle + 8,
+            "length-checksum" => middle + 4,
             "length-low-byte" => middle,
             "length-high-byte" => middle + 3,
             _ => throw new ArgumentOutOfRangeException(nameof(position), position, null),
@@ -480,7 +482,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         for (long offset = JournalHeaderSize; offset < journal.Length;)
         {
             records.Add(offset);
-            offset += 8 + BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan((int)offset));
+            offset += JournalFormat.RecordHeaderSize + BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan((int)offset));
         }
 
         records.Should().HaveCount(3, "three changes were appended and none compacted");
