@@ -123,7 +123,17 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
-        return SaveStageCoreAsync(stageName, status, result, artifacts, llmResponses, errorMessage, startTime, endTime, null, cancellationToken);
+        return SaveStageCoreAsync(
+            new StageAttempt(stageName, status)
+            {
+                Result = result,
+                Artifacts = artifacts,
+                LlmResponses = llmResponses,
+                ErrorMessage = errorMessage,
+                StartTime = startTime,
+                EndTime = endTime,
+            },
+            cancellationToken);
     }
 
     /// <summary>
@@ -335,32 +345,20 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             options.LoggerFactory);
     }
 
-    private Task SaveStageCoreAsync(
-        string stageName,
-        StageStatus status,
-        object? result,
-        IReadOnlyList<string>? artifacts,
-        IReadOnlyList<LlmResponse>? llmResponses,
-        string? errorMessage,
-        DateTimeOffset? startTime,
-        DateTimeOffset? endTime,
-        IReadOnlyDictionary<string, JsonElement>? metadata,
-        CancellationToken cancellationToken)
-    {
-        return WithGateAsync(async () =>
+    private Task SaveStageCoreAsync(StageAttempt attempt, CancellationToken cancellationToken) =>
+        WithGateAsync(async () =>
         {
             var current = RequireCheckpoint();
-            var stage = _creator.CreateStage(current, stageName, status, result, artifacts, llmResponses, errorMessage, startTime, endTime, metadata);
+            var stage = _creator.CreateStage(current, attempt);
             await PersistAsync(new StageRecorded(current.Version + 1, _creator.Now, stage), cancellationToken).ConfigureAwait(false);
-            foreach (var response in llmResponses ?? [])
+            foreach (var response in attempt.LlmResponses ?? [])
             {
-                _cache.Add(stageName, response);
+                _cache.Add(attempt.StageName, response);
             }
 
-            Log.StageSaved(_logger, CardId, stageName, status, stage.Duration.TotalMilliseconds, stage.RetryCount, stage.LlmResponses.Count);
+            Log.StageSaved(_logger, CardId, attempt.StageName, attempt.Status, stage.Duration.TotalMilliseconds, stage.RetryCount, stage.LlmResponses.Count);
             return true;
         }, cancellationToken);
-    }
 
     private async Task ChangeStatusAsync(CheckpointStatus status, string? reason, CancellationToken cancellationToken) =>
         await WithGateAsync(async () =>

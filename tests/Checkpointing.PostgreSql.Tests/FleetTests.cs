@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Checkpointing.PostgreSql.Tests.Support;
+using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Npgsql;
 using Xunit;

@@ -44,41 +44,31 @@ internal sealed class CheckpointCreator
     /// Creates the record of a stage attempt. LLM responses of earlier attempts, write-ahead responses and the given
     /// ones are kept once each, in that order; a new attempt after a failure counts as a retry.
     /// </summary>
-    public StageCheckpoint CreateStage(
-        PipelineCheckpoint checkpoint,
-        string stageName,
-        StageStatus status,
-        object? result,
-        IReadOnlyList<string>? artifacts,
-        IReadOnlyList<LlmResponse>? llmResponses,
-        string? errorMessage,
-        DateTimeOffset? startTime,
-        DateTimeOffset? endTime,
-        IReadOnlyDictionary<string, JsonElement>? metadata = null)
+    public StageCheckpoint CreateStage(PipelineCheckpoint checkpoint, StageAttempt attempt)
     {
         var now = Now;
-        var end = endTime ?? now;
-        var start = startTime ?? end;
+        var end = attempt.EndTime ?? now;
+        var start = attempt.StartTime ?? end;
         if (end < start)
         {
-            throw new ArgumentException($"The end time {end:O} is before the start time {start:O}.", nameof(endTime));
+            throw new ArgumentException($"The end time {end:O} is before the start time {start:O}.", nameof(attempt));
         }
 
-        checkpoint.StageCheckpoints.TryGetValue(stageName, out var previous);
-        checkpoint.PendingLlmResponses.TryGetValue(stageName, out var pending);
+        checkpoint.StageCheckpoints.TryGetValue(attempt.StageName, out var previous);
+        checkpoint.PendingLlmResponses.TryGetValue(attempt.StageName, out var pending);
         return new StageCheckpoint
         {
-            StageName = stageName,
-            Status = status,
+            StageName = attempt.StageName,
+            Status = attempt.Status,
             StartTime = start,
             EndTime = end,
             Duration = end - start,
-            Result = ToJson(result),
-            Artifacts = artifacts is null ? ImmutableList<string>.Empty : ImmutableList.CreateRange(artifacts),
-            LlmResponses = MergeResponses(previous?.LlmResponses, pending, llmResponses),
-            ErrorMessage = errorMessage,
+            Result = ToJson(attempt.Result),
+            Artifacts = attempt.Artifacts is null ? ImmutableList<string>.Empty : ImmutableList.CreateRange(attempt.Artifacts),
+            LlmResponses = MergeResponses(previous?.LlmResponses, pending, attempt.LlmResponses),
+            ErrorMessage = attempt.ErrorMessage,
             RetryCount = previous is null ? 0 : previous.RetryCount + (previous.Status == StageStatus.Failed ? 1 : 0),
-            Metadata = MergeMetadata(previous?.Metadata, metadata, status),
+            Metadata = MergeMetadata(previous?.Metadata, attempt.Metadata, attempt.Status),
         };
     }
 

@@ -74,17 +74,29 @@ public sealed partial class CheckpointManager
         {
             var failure = StageMetadata(options, context, null);
             failure[CheckpointCreator.ErrorTypeKey] = JsonSerializer.SerializeToElement(ex.GetType().FullName);
-            await SaveStageCoreAsync(
-                stageName, StageStatus.Failed, null, context.Artifacts, context.LlmResponses, ex.Message, start, null, failure, CancellationToken.None)
-                .ConfigureAwait(false);
+            var attempt = new StageAttempt(stageName, StageStatus.Failed)
+            {
+                Artifacts = context.Artifacts,
+                LlmResponses = context.LlmResponses,
+                ErrorMessage = ex.Message,
+                StartTime = start,
+                Metadata = failure,
+            };
+            await SaveStageCoreAsync(attempt, CancellationToken.None).ConfigureAwait(false);
             Log.StageFailed(_logger, CardId, stageName, ex);
             ReportProgress();
             throw;
         }
 
-        await SaveStageCoreAsync(
-            stageName, StageStatus.Completed, result, context.Artifacts, context.LlmResponses, null, start, null,
-            StageMetadata(options, context, digests), cancellationToken).ConfigureAwait(false);
+        var completed = new StageAttempt(stageName, StageStatus.Completed)
+        {
+            Result = result,
+            Artifacts = context.Artifacts,
+            LlmResponses = context.LlmResponses,
+            StartTime = start,
+            Metadata = StageMetadata(options, context, digests),
+        };
+        await SaveStageCoreAsync(completed, cancellationToken).ConfigureAwait(false);
         ReportProgress();
         return result;
     }

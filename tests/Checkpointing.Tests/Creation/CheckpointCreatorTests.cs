@@ -30,7 +30,7 @@ public sealed class CheckpointCreatorTests
     {
         var start = _clock.GetUtcNow().AddSeconds(-42);
 
-        var stage = _creator.CreateStage(Stages.Checkpoint(), "plan", StageStatus.Completed, null, null, null, null, start, null);
+        var stage = _creator.CreateStage(Stages.Checkpoint(), new StageAttempt("plan", StageStatus.Completed) { StartTime = start });
 
         stage.EndTime.Should().Be(_clock.GetUtcNow());
         stage.Duration.Should().Be(TimeSpan.FromSeconds(42));
@@ -40,7 +40,7 @@ public sealed class CheckpointCreatorTests
     public void CreateStage_EndBeforeStart_Throws()
     {
         var now = _clock.GetUtcNow();
-        var act = () => _creator.CreateStage(Stages.Checkpoint(), "plan", StageStatus.Completed, null, null, null, null, now, now.AddSeconds(-1));
+        var act = () => _creator.CreateStage(Stages.Checkpoint(), new StageAttempt("plan", StageStatus.Completed) { StartTime = now, EndTime = now.AddSeconds(-1) });
 
         act.Should().Throw<ArgumentException>().WithMessage("*before the start time*");
     }
@@ -50,7 +50,7 @@ public sealed class CheckpointCreatorTests
     {
         var checkpoint = new StageRecorded(2, _clock.GetUtcNow(), Stages.Stage("plan", StageStatus.Failed)).ApplyTo(Stages.Checkpoint());
 
-        var retry = _creator.CreateStage(checkpoint, "plan", StageStatus.Completed, null, null, null, null, null, null);
+        var retry = _creator.CreateStage(checkpoint, new StageAttempt("plan", StageStatus.Completed));
 
         retry.RetryCount.Should().Be(1);
     }
@@ -63,7 +63,7 @@ public sealed class CheckpointCreatorTests
         checkpoint = new LlmResponseCached(3, _clock.GetUtcNow(), "plan", Stages.Response("p2", "a2")).ApplyTo(checkpoint);
 
         var stage = _creator.CreateStage(
-            checkpoint, "plan", StageStatus.Completed, null, null, [Stages.Response("p2", "a2"), Stages.Response("p3", "a3")], null, null, null);
+            checkpoint, new StageAttempt("plan", StageStatus.Completed) { LlmResponses = [Stages.Response("p2", "a2"), Stages.Response("p3", "a3")] });
 
         stage.LlmResponses.Select(r => r.Prompt).Should().Equal("p1", "p2", "p3");
     }
@@ -71,8 +71,7 @@ public sealed class CheckpointCreatorTests
     [Fact]
     public void CreateStage_SerializesResultSoGetResultReadsItBack()
     {
-        var stage = _creator.CreateStage(
-            Stages.Checkpoint(), "plan", StageStatus.Completed, new PlanResult("done", 3), null, null, null, null, null);
+        var stage = _creator.CreateStage(Stages.Checkpoint(), new StageAttempt("plan", StageStatus.Completed) { Result = new PlanResult("done", 3) });
 
         stage.GetResult<PlanResult>().Should().Be(new PlanResult("done", 3));
     }
