@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+using Checkpointing.Benchmarks.Quick;
+
+// `--quick`: every target ratio in one plain Stopwatch run (minutes); anything else goes to BenchmarkDotNet, e.g. `--filter '*'`.
+if (args.Contains("--quick"))
+{
+    return await QuickMode.RunAsync(QuickOptions.Parse(args));
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

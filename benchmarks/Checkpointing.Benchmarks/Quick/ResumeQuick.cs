@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Checkpointing.Benchmarks.Support;
+
+namespace Checkpointing.Benchmarks.Quick;
+
+/// <summary>
+/// (d): resume of a ~64 MB history, stored compacted and stored as a journal. Each sample restores the history's files
+/// (so every resume starts from the same bytes, warm in the page cache), then times a new manager's
+/// <see cref="CheckpointManager.ResumeAsync"/>: lock, read, parse, journal replay, the resumed record, cache rebuild.
+/// The breakdown times the parts on their own, through the library's internal steps.
+/// </summary>
+internal static class ResumeQuick
+{
+    public static async Task RunAsync(string root, IReadOnlyDictionary<HistoryLayout, string> histories, int iterations, Report report)
+    {
+        Report.Section("(d) resume (new manager, ResumeAsync = lock + load + journal replay + cache rebuild) of a ~64 MB history");
+        foreach (var (layout, history) in histories)
+        {
+            var bytes = new DirectoryInfo(history).EnumerateFiles().Sum(file => file.Length);
+            var megabytes = bytes / (1024.0 * 1024.0);
+            var work = Path.Combine(root, "resume-" + layout);
+            var resume = new Samples();
+            var cpu = new Samples();
+            var compactedDuringResume = false;
+            for (var i = -1; i < iterations; i++)
+            {
+                ScratchDirectory.CopyFiles(history, work);
+                var snapshot = new FileInfo(CardPaths.For(Path.GetFullPath(work), Workload.CardId).Snapshot);
+                var before = snapshot.Length;
+                var manager = new CheckpointManager(Workload.CardId, new CheckpointManagerOptions { CheckpointDirectory = work });
+                await using (manager)
+                {
+                    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                    var start = Stopwatch.GetTimestamp();
+                    await manager.ResumeAsync();
+                    var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    if (i >= 0)
+                    {
+                        resume.Add(elapsed); // i == -1 is the warm-up
+                        cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
+                    }
+
+                    snapshot.Refresh();
+                    compactedDuringResume = snapshot.Length != before;
+                }
+            }
+
+            Report.Line($"{layout}: {Report.Bytes(bytes)} stored; resume {resume}; compacted inside ResumeAsync: {(compactedDuringResume ? "yes" : "no")}");
+            Report.Line($"  CPU time of the process during resume (all threads, GC included): median {Report.Ms(cpu.Median)} = {megabytes / (cpu.Median / 1000):F0} MB per CPU-second");
+            await PrintBreakdownAsync(history, iterations);
+            report.AtLeast($"resume throughput, {layout} (median)", megabytes / (resume.Median / 1000), 300, "MB/s");
+        }
+    }
+
+    private static async Task PrintBreakdownAsync(string history, int iterations)
+    {
+        var paths = CardPaths.For(Path.GetFullPath(history), Workload.CardId);
+        var read = new Samples();
+        var parse = new Samples();
+        var materialize = new Samples();
+        var replay = new Samples();
+        var rebuild = new Samples();
+        var load = new Samples();
+        var loadGcPause = new Samples();
+        var repository = new FileSystemCheckpointRepository(history);
+        var records = 0;
+        for (var i = 0; i < iterations; i++)
+        {
+            byte[]? snapshotBytes = null, journalBytes = null;
+            await read.TimeAsync(async () =>
+            {
+                snapshotBytes = await DurableFile.ReadAllAsync(paths.Snapshot, long.MaxValue, CancellationToken.None);
+                journalBytes = await DurableFile.ReadAllAsync(paths.Journal, long.MaxValue, CancellationToken.None);
+            });
+            parse.Time(() => CheckpointJsonReader.Parse(snapshotBytes!, new JsonReadContext(paths.Snapshot)).Dispose());
+            SnapshotDocument? document = null;
+            materialize.Time(() => document = CheckpointJsonReader.ReadSnapshot(snapshotBytes!, new JsonReadContext(paths.Snapshot)));
+            JournalState? state = null;
+            replay.Time(() => state = JournalReplay.Replay(journalBytes, paths.Journal, document!));
+            records = state!.Records;
+            rebuild.Time(() => new LlmResponseCache().Rebuild(state.Checkpoint));
+            var pause = GC.GetTotalPauseDuration();
+            await load.TimeAsync(() => repository.LoadAsync(Workload.CardId));
+            loadGcPause.Add((GC.GetTotalPauseDuration() - pause).TotalMilliseconds);
+        }
+
+        Report.Line($"  read files {Report.Ms(read.Median)} | snapshot JsonDocument.Parse {Report.Ms(parse.Median)} | snapshot parse + materialize {Report.Ms(materialize.Median)}"
+            + $" | journal replay ({records} records) {Report.Ms(replay.Median)} | cache rebuild {Report.Ms(rebuild.Median)} | repository LoadAsync {Report.Ms(load.Median)}, of which GC pauses {Report.Ms(loadGcPause.Median)}");
+    }
+}

@@ -1,0 +1,54 @@
+namespace Checkpointing.Benchmarks.Support;
+
+/// <summary>Writes a long run's history to a directory quickly: the real file store, but no manager and no compaction on the way.</summary>
+internal static class History
+{
+    /// <summary>
+    /// Stores a run of <paramref name="stages"/> completed stages of <see cref="Workload"/> for <see cref="Workload.CardId"/>:
+    /// each stage appended to the journal as a manager would, then, for <see cref="HistoryLayout.MostlySnapshot"/>, compacted.
+    /// </summary>
+    /// <returns>The bytes stored (snapshot and journal).</returns>
+    public static async Task<long> WriteAsync(string directory, int stages, HistoryLayout layout)
+    {
+        var repository = new FileSystemCheckpointRepository(
+            directory, new FileSystemCheckpointRepositoryOptions { MinCompactionBytes = long.MaxValue });
+        var ownership = await repository.AcquireOwnershipAsync(Workload.CardId, TimeSpan.Zero);
+        await using (ownership)
+        {
+            var start = DateTimeOffset.UtcNow;
+            var checkpoint = new PipelineCheckpoint
+            {
+                CheckpointId = "checkpoint-bench",
+                CardId = Workload.CardId,
+                CreatedAt = start,
+                UpdatedAt = start,
+                TotalStages = stages + 1,
+                Version = 1,
+            };
+            await repository.SaveAsync(checkpoint);
+            for (var index = 1; index <= stages; index++)
+            {
+                var stage = new StageCheckpoint
+                {
+                    StageName = Workload.StageName(index),
+                    Status = StageStatus.Completed,
+                    StartTime = start.AddSeconds(index),
+                    EndTime = start.AddSeconds(index + 1),
+                    Duration = TimeSpan.FromSeconds(1),
+                    LlmResponses = Workload.StageResponses(index),
+                };
+                var change = new StageRecorded(checkpoint.Version + 1, start.AddSeconds(index + 1), stage);
+                checkpoint = change.ApplyTo(checkpoint);
+                await repository.SaveChangeAsync(checkpoint, change);
+            }
+
+            if (layout == HistoryLayout.MostlySnapshot)
+            {
+                await repository.CompactAsync(Workload.CardId);
+            }
+        }
+
+        var paths = CardPaths.For(repository.Directory, Workload.CardId);
+        return new FileInfo(paths.Snapshot).Length + new FileInfo(paths.Journal).Length;
+    }
+}
