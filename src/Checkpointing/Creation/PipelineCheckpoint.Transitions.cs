@@ -6,21 +6,51 @@ namespace Checkpointing;
 /// <summary>The pure state transitions behind every <see cref="CheckpointChange"/>.</summary>
 public sealed partial record PipelineCheckpoint
 {
+    /// <summary>
+    /// Gets the summed duration of completed stages, in ticks. Computed once and then carried from state to state by
+    /// <see cref="WithStage"/>, so recording a stage costs O(log stages), not O(stages).
+    /// </summary>
+    internal long CompletedTicks
+    {
+        get
+        {
+            var ticks = Volatile.Read(ref _completedTicks);
+            if (ticks < 0)
+            {
+                ticks = 0;
+                foreach (var name in CompletedStages)
+                {
+                    ticks += StageCheckpoints.TryGetValue(name, out var stage) ? stage.Duration.Ticks : 0;
+                }
+
+                Volatile.Write(ref _completedTicks, ticks);
+            }
+
+            return ticks;
+        }
+
+        init => _completedTicks = value;
+    }
+
     /// <summary>Records a stage attempt: replaces its record, files it under its latest status, adds its duration.</summary>
     internal PipelineCheckpoint WithStage(StageCheckpoint stage)
     {
-        var completed = MoveTo(CompletedStages, stage, StageStatus.Completed);
-        var failed = MoveTo(FailedStages, stage, StageStatus.Failed);
-        var skipped = MoveTo(SkippedStages, stage, StageStatus.Skipped);
-        var stages = StageCheckpointMap.From(StageCheckpoints).SetItem(stage);
+        StageCheckpoints.TryGetValue(stage.StageName, out var previous);
+        var completedTicks = CompletedTicks
+            - (previous?.Status == StageStatus.Completed ? previous.Duration.Ticks : 0)
+            + (stage.Status == StageStatus.Completed ? stage.Duration.Ticks : 0);
+        var completed = MoveTo(CompletedStages, stage, previous, StageStatus.Completed);
+        var failed = MoveTo(FailedStages, stage, previous, StageStatus.Failed);
+        var skipped = MoveTo(SkippedStages, stage, previous, StageStatus.Skipped);
         return this with
         {
-            StageCheckpoints = stages,
+            StageCheckpoints = StageCheckpointMap.From(StageCheckpoints).SetItem(stage),
             CompletedStages = completed,
             FailedStages = failed,
             SkippedStages = skipped,
+            CompletedTicks = completedTicks, // after the two properties above, whose setters reset it
             TotalDuration = TotalDuration + stage.Duration,
-            EstimatedRemaining = EstimateRemaining(stages, completed, skipped.Count, TotalStages),
+            EstimatedRemaining = EstimateRemaining(completedTicks, completed.Count, skipped.Count, TotalStages),
             PendingLlmResponses = AsImmutable(PendingLlmResponses).Remove(stage.StageName),
         };
     }
@@ -53,33 +83,31 @@ public sealed partial record PipelineCheckpoint
     }
 
     /// <summary>Mean duration of completed stages times the stages neither completed nor skipped; zero before any completes.</summary>
-    internal static TimeSpan EstimateRemaining(
-        IReadOnlyDictionary<string, StageCheckpoint> stages, IReadOnlyList<string> completed, int skippedCount, int totalStages)
+    internal static TimeSpan EstimateRemaining(long completedTicks, int completedCount, int skippedCount, int totalStages)
     {
-        if (completed.Count == 0)
+        if (completedCount == 0)
         {
             return TimeSpan.Zero;
         }
 
-        long ticks = 0;
-        foreach (var name in completed)
-        {
-            ticks += stages.TryGetValue(name, out var stage) ? stage.Duration.Ticks : 0;
-        }
-
-        var toDo = Math.Max(0, totalStages - completed.Count - skippedCount);
-        return TimeSpan.FromTicks(ticks / completed.Count * toDo);
+        var toDo = Math.Max(0, totalStages - completedCount - skippedCount);
+        return TimeSpan.FromTicks(completedTicks / completedCount * toDo);
     }
 
-    private static IReadOnlyList<string> MoveTo(IReadOnlyList<string> list, StageCheckpoint stage, StageStatus listStatus)
+    /// <summary>
+    /// Keeps a status list in step with a stage's new record. The stage's previous record says which list holds it,
+    /// so only a stage seen for the first time is looked for in the list (files of other writers may list it anyway).
+    /// </summary>
+    private static IReadOnlyList<string> MoveTo(IReadOnlyList<string> list, StageCheckpoint stage, StageCheckpoint? previous, StageStatus listStatus)
     {
-        var contains = list.Contains(stage.StageName);
-        if (stage.Status == listStatus)
+        var belongs = stage.Status == listStatus;
+        var isIn = previous is null ? belongs && list.Contains(stage.StageName) : previous.Status == listStatus;
+        return (belongs, isIn) switch
         {
-            return contains ? list : AsImmutable(list).Add(stage.StageName);
-        }
-
-        return contains ? AsImmutable(list).Remove(stage.StageName) : list;
+            (true, false) => AsImmutable(list).Add(stage.StageName),
+            (false, true) => AsImmutable(list).Remove(stage.StageName),
+            _ => list,
+        };
     }
 
     private static ImmutableList<string> AsImmutable(IReadOnlyList<string> list) =>

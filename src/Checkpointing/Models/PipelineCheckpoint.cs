@@ -11,6 +11,10 @@ namespace Checkpointing;
 public sealed partial record PipelineCheckpoint
 {
     private readonly IReadOnlyDictionary<string, StageCheckpoint> _stageCheckpoints = StageCheckpointMap.Empty;
+    private readonly IReadOnlyList<string> _completedStages = ImmutableList<string>.Empty;
+
+    /// <summary>Sum of the durations of completed stages in ticks, or -1 until computed; kept so a save is not O(stages).</summary>
+    private long _completedTicks;
 
     /// <summary>Gets the identifier of this run, <c>checkpoint-&lt;card&gt;-&lt;unix seconds&gt;</c> for new runs.</summary>
     public required string CheckpointId { get; init; }
@@ -28,7 +32,15 @@ public sealed partial record PipelineCheckpoint
     public DateTimeOffset UpdatedAt { get; init; }
 
     /// <summary>Gets the stages whose latest status is completed, in the order they were recorded.</summary>
-    public IReadOnlyList<string> CompletedStages { get; init; } = ImmutableList<string>.Empty;
+    public IReadOnlyList<string> CompletedStages
+    {
+        get => _completedStages;
+        init
+        {
+            _completedStages = value;
+            _completedTicks = -1;
+        }
+    }
 
     /// <summary>Gets the stages whose latest status is failed.</summary>
     public IReadOnlyList<string> FailedStages { get; init; } = ImmutableList<string>.Empty;
@@ -43,7 +55,11 @@ public sealed partial record PipelineCheckpoint
     public IReadOnlyDictionary<string, StageCheckpoint> StageCheckpoints
     {
         get => _stageCheckpoints;
-        init => _stageCheckpoints = StageCheckpointMap.From(value);
+        init
+        {
+            _stageCheckpoints = StageCheckpointMap.From(value);
+            _completedTicks = -1;
+        }
     }
 
     /// <summary>Gets the caller's description of the run (repository, branch, flags, ...).</summary>

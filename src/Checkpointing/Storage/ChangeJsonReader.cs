@@ -9,16 +9,16 @@ internal static class ChangeJsonReader
     /// <summary>Reads a change.</summary>
     public static CheckpointChange Read(ReadOnlyMemory<byte> payload, in JsonReadContext context)
     {
-        using var document = CheckpointJsonReader.Parse(payload, context);
+        using var document = JsonFields.Parse(payload, context);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw context.WrongType("record", "an object", root);
         }
 
-        var version = CheckpointJsonReader.GetInt64(Required(root, N.ChangeVersion, context), N.ChangeVersion, context);
-        var timestamp = CheckpointJsonReader.GetTimestamp(Required(root, N.ChangeTimestamp, context), N.ChangeTimestamp, context);
-        var type = CheckpointJsonReader.GetString(Required(root, N.ChangeType, context), N.ChangeType, context);
+        var version = JsonFields.GetInt64(Required(root, N.ChangeVersion, context), N.ChangeVersion, context);
+        var timestamp = JsonFields.GetTimestamp(Required(root, N.ChangeTimestamp, context), N.ChangeTimestamp, context);
+        var type = JsonFields.GetString(Required(root, N.ChangeType, context), N.ChangeType, context);
         return type switch
         {
             "stage" => new StageRecorded(
@@ -26,17 +26,17 @@ internal static class ChangeJsonReader
             "llm_response" => new LlmResponseCached(
                 version,
                 timestamp,
-                CheckpointJsonReader.GetString(Required(root, N.StageName, context), N.StageName, context),
+                JsonFields.GetString(Required(root, N.StageName, context), N.StageName, context),
                 CheckpointJsonReader.ReadResponse(Required(root, N.Response, context), N.Response, context)),
             "current_stage" => new CurrentStageSet(
-                version, timestamp, CheckpointJsonReader.GetString(Required(root, N.StageName, context), N.StageName, context)),
+                version, timestamp, JsonFields.GetString(Required(root, N.StageName, context), N.StageName, context)),
             "status" => new StatusChanged(
                 version,
                 timestamp,
                 CheckpointJsonReader.ParseCheckpointStatus(
-                    CheckpointJsonReader.GetString(Required(root, N.Status, context), N.Status, context), N.Status, context),
+                    JsonFields.GetString(Required(root, N.Status, context), N.Status, context), N.Status, context),
                 root.TryGetProperty(N.ChangeReason, out var reason)
-                    ? CheckpointJsonReader.GetNullableString(reason, N.ChangeReason, context)
+                    ? JsonFields.GetNullableString(reason, N.ChangeReason, context)
                     : null),
             "resumed" => new CheckpointResumed(version, timestamp),
             _ => throw context.Corrupt(N.ChangeType, $"unknown change type '{type}'"),

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Checkpointing.Sqlite;
+
+public sealed partial class SqliteCheckpointRepository
+{
+    /// <inheritdoc/>
+    public async Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        return await ExecuteAsync(async connection =>
+        {
+            // One read transaction: the document and its change rows are a consistent snapshot (WAL readers never block).
+            using var transaction = connection.BeginTransaction(deferred: true);
+            return await ReadAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        return await ExecuteAsync(async connection =>
+        {
+            using var command = Command(connection, null, "SELECT EXISTS (SELECT 1 FROM checkpoints WHERE card_id = $card)", ("$card", cardId));
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) != 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default) =>
+        await ExecuteAsync<IReadOnlyList<string>>(async connection =>
+        {
+            using var command = Command(connection, null, "SELECT card_id FROM checkpoints ORDER BY card_id");
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var ids = new List<string>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ids.Add(reader.GetString(0));
+                }
+
+                return ids;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+    private async Task<PipelineCheckpoint?> ReadAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string cardId, CancellationToken cancellationToken)
+    {
+        long storedVersion;
+        PipelineCheckpoint checkpoint;
+        using (var command = Command(connection, transaction, "SELECT version, CAST(document AS BLOB) FROM checkpoints WHERE card_id = $card", ("$card", cardId)))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                storedVersion = reader.GetInt64(0);
+                checkpoint = CheckpointJson.DeserializeCheckpoint(reader.GetFieldValue<byte[]>(1), DocumentSource(cardId));
+            }
+        }
+
+        using (var command = Command(
+            connection, transaction, "SELECT version, CAST(change AS BLOB) FROM checkpoint_changes WHERE card_id = $card ORDER BY version", ("$card", cardId)))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var rowVersion = reader.GetInt64(0);
+                    var source = $"{DatabasePath}#checkpoint_changes[card_id='{cardId}', version={rowVersion}]";
+                    var change = CheckpointJson.DeserializeChange(reader.GetFieldValue<byte[]>(1), source);
+                    if (change.Version != rowVersion || change.Version != checkpoint.Version + 1)
+                    {
+                        throw new CheckpointCorruptedException(
+                            source, null, $"the change has version {change.Version}; expected {checkpoint.Version + 1} to follow the stored state");
+                    }
+
+                    checkpoint = change.ApplyTo(checkpoint);
+                }
+            }
+        }
+
+        if (checkpoint.Version != storedVersion || !string.Equals(checkpoint.CardId, cardId, StringComparison.Ordinal))
+        {
+            throw new CheckpointCorruptedException(
+                DocumentSource(cardId),
+                null,
+                $"the document and its changes give card '{checkpoint.CardId}' at version {checkpoint.Version}, but the row says card '{cardId}' at version {storedVersion}");
+        }
+
+        return checkpoint;
+    }
+
+    private string DocumentSource(string cardId) => $"{DatabasePath}#checkpoints[card_id='{cardId}']";
+}
