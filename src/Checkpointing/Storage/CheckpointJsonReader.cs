@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using N = Checkpointing.CheckpointJsonNames;
 using static Checkpointing.JsonFields;
@@ -12,6 +13,9 @@ namespace Checkpointing;
 /// </summary>
 internal static class CheckpointJsonReader
 {
+    /// <summary>The number of stage records from which they are read in parallel.</summary>
+    private const int ParallelReadThreshold = 64;
+
     /// <summary>Reads a whole checkpoint document.</summary>
     public static SnapshotDocument ReadSnapshot(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
     {
@@ -240,19 +244,56 @@ internal static class CheckpointJsonReader
             _ => throw context.Corrupt(field, $"unknown stage status '{value}' (expected completed, failed or skipped)"),
         };
 
+    /// <summary>
+    /// Reads the stage records. Large documents are read on all cores (a parsed document is safe to read
+    /// concurrently); the records keep document order and the first error in document order is the one raised.
+    /// </summary>
     private static StageCheckpointMap ReadStages(JsonElement value, in JsonReadContext context)
     {
         RequireKind(value, JsonValueKind.Object, N.StageCheckpoints, "an object", context);
-        var map = StageCheckpointMap.Empty;
         var fields = new FieldSet(context, N.StageCheckpoints);
+        var properties = new List<JsonProperty>();
         foreach (var property in value.EnumerateObject())
         {
             fields.Add(property.Name);
-            var stage = ReadStage(property.Value, N.StageCheckpoints + "." + property.Name, context);
-            map = map.SetItem(stage.StageName == property.Name ? stage : stage with { StageName = property.Name });
+            properties.Add(property);
         }
 
-        return map;
+        var stages = new StageCheckpoint[properties.Count];
+        var errors = new Exception?[properties.Count];
+        var readContext = context;
+        void Read(int i)
+        {
+            try
+            {
+                var property = properties[i];
+                var stage = ReadStage(property.Value, N.StageCheckpoints + "." + property.Name, readContext);
+                stages[i] = stage.StageName == property.Name ? stage : stage with { StageName = property.Name };
+            }
+            catch (CheckpointException ex)
+            {
+                errors[i] = ex;
+            }
+        }
+
+        if (properties.Count >= ParallelReadThreshold)
+        {
+            Parallel.For(0, properties.Count, Read);
+        }
+        else
+        {
+            for (var i = 0; i < properties.Count; i++)
+            {
+                Read(i);
+            }
+        }
+
+        if (Array.Find(errors, e => e is not null) is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+
+        return StageCheckpointMap.From(stages);
     }
 
     private static ImmutableDictionary<string, IReadOnlyList<LlmResponse>> ReadPending(JsonElement value, in JsonReadContext context)

@@ -6,7 +6,9 @@ namespace Checkpointing;
 /// <summary>Tracks the keys of one JSON object as it is read: refuses duplicates and keeps unknown fields in order.</summary>
 internal sealed class FieldSet
 {
+#if !NET9_0_OR_GREATER
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+#endif
     private readonly JsonReadContext _context;
     private readonly string _path;
     private Dictionary<string, JsonElement>? _unknown;
@@ -22,12 +24,19 @@ internal sealed class FieldSet
         _unknown is null ? ReadOnlyDictionary<string, JsonElement>.Empty : _unknown.AsReadOnly();
 
     /// <summary>Records a key, refusing one seen before in the same object.</summary>
+    /// <remarks>On .NET 9 and later the parser already refuses duplicate keys anywhere in the document.</remarks>
+#pragma warning disable CA1822 // instance state is used on .NET 8 only
     public void Add(string name)
+#pragma warning restore CA1822
     {
+#if NET9_0_OR_GREATER
+        _ = name;
+#else
         if (!_seen.Add(name))
         {
             throw _context.Corrupt(_path + "." + name, "duplicate key");
         }
+#endif
     }
 
     /// <summary>Keeps a field this library does not interpret, so it can be written back unchanged.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.ExceptionServices;
 
 namespace Checkpointing;
 
@@ -8,6 +9,9 @@ namespace Checkpointing;
 /// </summary>
 internal static class JournalReplay
 {
+    /// <summary>The number of records from which they are parsed in parallel.</summary>
+    private const int ParallelParseThreshold = 64;
+
     /// <summary>Replays <paramref name="journal"/> over <paramref name="snapshot"/>.</summary>
     /// <param name="journal">The journal's bytes, or <see langword="null"/> when there is none.</param>
     /// <param name="path">The journal's path, for errors.</param>
@@ -27,9 +31,78 @@ internal static class JournalReplay
             return new JournalState(snapshot.Checkpoint, 0, journal.Length, IsCurrent: false, Records: 0);
         }
 
+        // Frame and checksum every record first (cheap), then parse them (on all cores when there are many), then
+        // apply them in order. Errors are raised in file order, whatever stage found them.
+        var records = new List<(int Offset, int Length)>();
+        var validLength = JournalFormat.HeaderSize;
+        CheckpointCorruptedException? framingError = null;
+        try
+        {
+            validLength = Frame(journal, path, records);
+        }
+        catch (CheckpointCorruptedException ex)
+        {
+            framingError = ex;
+        }
+
+        var changes = new CheckpointChange?[records.Count];
+        var errors = new Exception?[records.Count];
+        void Parse(int i)
+        {
+            var (offset, length) = records[i];
+            try
+            {
+                changes[i] = ChangeJsonReader.Read(
+                    journal.AsMemory(offset + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, offset));
+            }
+            catch (CheckpointException ex)
+            {
+                errors[i] = ex;
+            }
+        }
+
+        if (records.Count >= ParallelParseThreshold)
+        {
+            Parallel.For(0, records.Count, Parse);
+        }
+        else
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                Parse(i);
+            }
+        }
+
         var checkpoint = snapshot.Checkpoint;
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            var change = changes[i]!;
+            if (change.Version != checkpoint.Version + 1)
+            {
+                throw new CheckpointCorruptedException(
+                    path, records[i].Offset, $"journal record has version {change.Version}; expected {checkpoint.Version + 1}");
+            }
+
+            checkpoint = change.ApplyTo(checkpoint);
+        }
+
+        if (framingError is not null)
+        {
+            ExceptionDispatchInfo.Throw(framingError);
+        }
+
+        return new JournalState(checkpoint, validLength, journal.Length, IsCurrent: true, records.Count);
+    }
+
+    /// <summary>Finds the records whose framing and checksums are intact; returns the offset just past the last one.</summary>
+    private static int Frame(byte[] journal, string path, List<(int Offset, int Length)> records)
+    {
         var offset = JournalFormat.HeaderSize;
-        var records = 0;
         while (offset < journal.Length)
         {
             var remaining = journal.Length - offset;
@@ -62,8 +135,7 @@ internal static class JournalReplay
             }
 
             var end = offset + JournalFormat.RecordHeaderSize + (int)length;
-            var payload = journal.AsMemory(offset + JournalFormat.RecordHeaderSize, (int)length);
-            if (Crc32C.Compute(payload.Span) != checksum)
+            if (Crc32C.Compute(journal.AsSpan(offset + JournalFormat.RecordHeaderSize, (int)length)) != checksum)
             {
                 if (end == journal.Length || IsAllZero(journal.AsSpan(end)))
                 {
@@ -73,20 +145,11 @@ internal static class JournalReplay
                 throw new CheckpointCorruptedException(path, offset, "journal record checksum mismatch before the end of the journal");
             }
 
-            var context = new JsonReadContext(path, offset);
-            var change = ChangeJsonReader.Read(payload, context);
-            if (change.Version != checkpoint.Version + 1)
-            {
-                throw new CheckpointCorruptedException(
-                    path, offset, $"journal record has version {change.Version}; expected {checkpoint.Version + 1}");
-            }
-
-            checkpoint = change.ApplyTo(checkpoint);
+            records.Add((offset, (int)length));
             offset = end;
-            records++;
         }
 
-        return new JournalState(checkpoint, offset, journal.Length, IsCurrent: true, records);
+        return offset;
     }
 
     private static bool IsAllZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
