@@ -6,6 +6,9 @@ namespace Checkpointing;
 /// </summary>
 internal sealed class LlmResponseCache
 {
+    /// <summary>The number of responses from which a rebuild hashes prompts in parallel.</summary>
+    private const int ParallelHashThreshold = 256;
+
     private readonly Dictionary<CacheKey, Entry> _entries = [];
     private readonly Dictionary<(string StageName, string RequestKey), LlmResponse> _byRequest = [];
     private readonly object _gate = new();
@@ -32,32 +35,46 @@ internal sealed class LlmResponseCache
         }
     }
 
-    /// <summary>Replaces the contents with every response of a checkpoint: stage records first, then write-ahead ones.</summary>
+    /// <summary>
+    /// Replaces the contents with every response of a checkpoint: stage records first, then write-ahead ones. The
+    /// prompts are hashed on all cores; the index is then filled in order, so "latest" means the same as when adding.
+    /// </summary>
     public void Rebuild(PipelineCheckpoint? checkpoint)
     {
+        var responses = new List<(string StageName, LlmResponse Response)>();
+        if (checkpoint is not null)
+        {
+            foreach (var stage in checkpoint.StageCheckpoints.Values)
+            {
+                responses.AddRange(stage.LlmResponses.Select(response => (stage.StageName, response)));
+            }
+
+            foreach (var (stageName, pending) in checkpoint.PendingLlmResponses)
+            {
+                responses.AddRange(pending.Select(response => (stageName, response)));
+            }
+        }
+
+        var hashes = new PromptHash[responses.Count];
+        if (responses.Count >= ParallelHashThreshold)
+        {
+            Parallel.For(0, responses.Count, i => hashes[i] = PromptHash.Of(responses[i].Response.Prompt));
+        }
+        else
+        {
+            for (var i = 0; i < responses.Count; i++)
+            {
+                hashes[i] = PromptHash.Of(responses[i].Response.Prompt);
+            }
+        }
+
         lock (_gate)
         {
             _entries.Clear();
             _byRequest.Clear();
-            if (checkpoint is null)
+            for (var i = 0; i < responses.Count; i++)
             {
-                return;
-            }
-
-            foreach (var stage in checkpoint.StageCheckpoints.Values)
-            {
-                foreach (var response in stage.LlmResponses)
-                {
-                    AddLocked(new CacheKey(stage.StageName, PromptHash.Of(response.Prompt)), response);
-                }
-            }
-
-            foreach (var (stageName, responses) in checkpoint.PendingLlmResponses)
-            {
-                foreach (var response in responses)
-                {
-                    AddLocked(new CacheKey(stageName, PromptHash.Of(response.Prompt)), response);
-                }
+                AddLocked(new CacheKey(responses[i].StageName, hashes[i]), responses[i].Response);
             }
         }
     }
