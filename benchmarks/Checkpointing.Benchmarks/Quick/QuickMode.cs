@@ -55,6 +55,11 @@ internal static class QuickMode
             await LookupQuick.RunAsync(scratch.Path, histories[HistoryLayout.MostlySnapshot], options.Iterations, report);
         }
 
+        if (options.Runs('f'))
+        {
+            await DatabaseStoresQuick.RunAsync(scratch.Path, options.Iterations, report);
+        }
+
         report.PrintSummary();
         Console.WriteLine($"total time {Report.Ms(Stopwatch.GetElapsedTime(started).TotalMilliseconds)}; load average at end: {LoadAverage()}");
         return 0;
