@@ -51,7 +51,7 @@ public sealed partial class SqliteCheckpointRepository
     {
         long storedVersion;
         PipelineCheckpoint checkpoint;
-        using (var command = Command(connection, transaction, "SELECT version, CAST(document AS BLOB) FROM checkpoints WHERE card_id = $card", ("$card", cardId)))
+        using (var command = Command(connection, transaction, "SELECT c.version, CAST(d.document AS BLOB) FROM checkpoints c JOIN checkpoint_documents d ON d.card_id = c.card_id WHERE c.card_id = $card", ("$card", cardId)))
         {
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))

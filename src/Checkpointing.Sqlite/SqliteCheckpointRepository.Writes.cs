@@ -13,8 +13,10 @@ public sealed partial class SqliteCheckpointRepository
         {
             using var changes = Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", cardId));
             await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            using var document = Command(connection, transaction, "DELETE FROM checkpoints WHERE card_id = $card", ("$card", cardId));
-            return await document.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            using var document = Command(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", ("$card", cardId));
+            await document.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            using var row = Command(connection, transaction, "DELETE FROM checkpoints WHERE card_id = $card", ("$card", cardId));
+            return await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -150,18 +152,27 @@ public sealed partial class SqliteCheckpointRepository
             connection,
             transaction,
             """
-            INSERT INTO checkpoints (card_id, version, document, updated_at, document_bytes, change_bytes, change_count)
-            VALUES ($card, $version, CAST($document AS TEXT), $updatedAt, $documentBytes, 0, 0)
+            INSERT INTO checkpoints (card_id, version, updated_at, document_bytes, change_bytes, change_count)
+            VALUES ($card, $version, $updatedAt, $documentBytes, 0, 0)
             ON CONFLICT (card_id) DO UPDATE SET
-                version = excluded.version, document = excluded.document, updated_at = excluded.updated_at,
+                version = excluded.version, updated_at = excluded.updated_at,
                 document_bytes = excluded.document_bytes, change_bytes = 0, change_count = 0
             """,
             ("$card", checkpoint.CardId),
             ("$version", checkpoint.Version),
-            ("$document", document),
             ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)),
             ("$documentBytes", document.Length));
         await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        using var write = Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO checkpoint_documents (card_id, document) VALUES ($card, CAST($document AS TEXT))
+            ON CONFLICT (card_id) DO UPDATE SET document = excluded.document
+            """,
+            ("$card", checkpoint.CardId),
+            ("$document", document));
+        await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         using var changes = Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", checkpoint.CardId));
         await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -16,12 +16,15 @@ namespace Checkpointing.Sqlite;
 /// <c>card_owners(card_id, owner_id, acquired_at, expires_at)</c>: ownership leases.</description></item>
 /// <item><term>2</term><description><c>checkpoints.document_bytes</c>, <c>change_bytes</c> and <c>change_count</c>, so a
 /// save decides whether to compact without summing the change rows; filled in from the existing rows.</description></item>
+/// <item><term>3</term><description>the document moves to <c>checkpoint_documents(card_id, document)</c>, since SQLite
+/// rewrites a whole row on UPDATE: with the document beside the version counters every save copied it, so a save cost
+/// grew with the history.</description></item>
 /// </list>
 /// </remarks>
 internal static class SqliteSchema
 {
     /// <summary>The newest schema version this code knows.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[][] Migrations =
     [
@@ -61,6 +64,16 @@ internal static class SqliteSchema
                 change_bytes = COALESCE((SELECT SUM(length(CAST(c.change AS BLOB))) FROM checkpoint_changes c WHERE c.card_id = checkpoints.card_id), 0),
                 change_count = (SELECT COUNT(*) FROM checkpoint_changes c WHERE c.card_id = checkpoints.card_id)
             """,
+        ],
+        [
+            """
+            CREATE TABLE checkpoint_documents (
+                card_id  TEXT NOT NULL PRIMARY KEY,
+                document TEXT NOT NULL
+            )
+            """,
+            "INSERT INTO checkpoint_documents (card_id, document) SELECT card_id, document FROM checkpoints",
+            "ALTER TABLE checkpoints DROP COLUMN document",
         ],
     ];
 

@@ -15,12 +15,12 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
         var repository = Open();
         var checkpoint = CheckpointSamples.Checkpoint("CARD-1");
         await repository.SaveAsync(checkpoint);
-        var document = Raw.Text(Database.Path, "SELECT document FROM checkpoints WHERE card_id = 'CARD-1'");
+        var document = Raw.Text(Database.Path, "SELECT document FROM checkpoint_documents WHERE card_id = 'CARD-1'");
 
         var change = new CurrentStageSet(2, CheckpointSamples.At(30), "report");
         await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
 
-        Raw.Text(Database.Path, "SELECT document FROM checkpoints WHERE card_id = 'CARD-1'").Should().Be(document);
+        Raw.Text(Database.Path, "SELECT document FROM checkpoint_documents WHERE card_id = 'CARD-1'").Should().Be(document);
         Raw.Scalar(Database.Path, "SELECT version FROM checkpoints WHERE card_id = 'CARD-1'").Should().Be(2);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes WHERE card_id = 'CARD-1' AND version = 2").Should().Be(1);
         var changeBytes = Raw.Scalar(Database.Path, "SELECT length(CAST(change AS BLOB)) FROM checkpoint_changes WHERE card_id = 'CARD-1'");
@@ -81,7 +81,7 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
 
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes").Should().Be(0);
         Raw.Scalar(Database.Path, "SELECT change_count + change_bytes FROM checkpoints").Should().Be(0);
-        var document = Raw.Text(Database.Path, "SELECT document FROM checkpoints")!;
+        var document = Raw.Text(Database.Path, "SELECT document FROM checkpoint_documents")!;
         CheckpointJson.DeserializeCheckpoint(Encoding.UTF8.GetBytes(document), "test").ShouldMatch(checkpoint);
         (await Open().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
     }
@@ -191,7 +191,7 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
     {
         var repository = Open();
         await repository.SaveAsync(CheckpointSamples.Checkpoint("CARD-1"));
-        Raw.Execute(Database.Path, "UPDATE checkpoints SET document = '{\"card_id\": ' WHERE card_id = 'CARD-1'");
+        Raw.Execute(Database.Path, "UPDATE checkpoint_documents SET document = '{\"card_id\": ' WHERE card_id = 'CARD-1'");
 
         var error = (await FluentActions.Awaiting(() => Open().LoadAsync("CARD-1")).Should().ThrowAsync<CheckpointCorruptedException>()).Which;
 

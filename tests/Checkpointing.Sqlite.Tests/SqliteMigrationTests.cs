@@ -13,8 +13,9 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await Open().ListCardIdsAsync();
 
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(SqliteCheckpointRepository.SchemaVersion);
-        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(2);
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at LIKE '____-__-__T%'").Should().Be(2);
+        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at LIKE '____-__-__T%'").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name = 'document'").Should().Be(0, "documents live in their own table");
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name IN ('document_bytes', 'change_bytes', 'change_count')").Should().Be(3);
     }
 
@@ -25,7 +26,7 @@ public sealed class SqliteMigrationTests : SqliteTestBase
 
         await Task.WhenAll(repositories.Select(r => Task.Run(() => r.ListCardIdsAsync())));
 
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(2);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(3);
     }
 
     [Fact]
@@ -66,7 +67,8 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         (await repository.LoadAsync("CARD-DOCUMENT")).ShouldMatch(documentOnly);
         (await repository.ListCardIdsAsync()).Should().BeEquivalentTo(["CARD-CHANGES", "CARD-DOCUMENT"]);
 
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(2);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_documents").Should().Be(2, "migration 3 moved both documents");
         Raw.Scalar(Database.Path, "SELECT change_count FROM checkpoints WHERE card_id = 'CARD-CHANGES'").Should().Be(3, "migration 2 counted the existing change rows");
         Raw.Scalar(Database.Path, "SELECT change_bytes FROM checkpoints WHERE card_id = 'CARD-CHANGES'")
             .Should().Be(changes.Sum(c => (long)CheckpointJson.SerializeChange(c).Length));
@@ -86,7 +88,7 @@ public sealed class SqliteMigrationTests : SqliteTestBase
     {
         var checkpoint = CheckpointSamples.Checkpoint("CARD-1");
         await Open().SaveAsync(checkpoint);
-        Raw.Execute(Database.Path, "INSERT INTO schema_migrations (version, applied_at) VALUES (3, '2030-01-01T00:00:00Z')");
+        Raw.Execute(Database.Path, "INSERT INTO schema_migrations (version, applied_at) VALUES (4, '2030-01-01T00:00:00Z')");
         Raw.Execute(Database.Path, "CREATE TABLE from_the_future (x)");
 
         var repository = Open();
@@ -94,10 +96,10 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await FluentActions.Awaiting(() => repository.SaveAsync(CheckpointSamples.Minimal("CARD-2"))).Should().ThrowAsync<CheckpointVersionException>();
         await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero)).Should().ThrowAsync<CheckpointVersionException>();
 
-        error.FoundVersion.Should().Be(3);
-        error.SupportedVersion.Should().Be(2);
+        error.FoundVersion.Should().Be(4);
+        error.SupportedVersion.Should().Be(3);
         error.Path.Should().Be(Database.Path);
-        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(4);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoints").Should().Be(1);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'from_the_future'").Should().Be(1);
     }
