@@ -164,32 +164,7 @@ internal static class DatabaseStoresQuick
         var ownership = await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
         await using (ownership)
         {
-            var start = DateTimeOffset.UtcNow;
-            var checkpoint = new PipelineCheckpoint
-            {
-                CheckpointId = "checkpoint-bench",
-                CardId = cardId,
-                CreatedAt = start,
-                UpdatedAt = start,
-                TotalStages = totalStages,
-                Version = 1,
-            };
-            await repository.SaveAsync(checkpoint);
-            for (var index = 1; index <= stages; index++)
-            {
-                var stage = new StageCheckpoint
-                {
-                    StageName = Workload.StageName(index),
-                    Status = StageStatus.Completed,
-                    StartTime = start.AddSeconds(index),
-                    EndTime = start.AddSeconds(index + 1),
-                    Duration = TimeSpan.FromSeconds(1),
-                    LlmResponses = Workload.StageResponses(index),
-                };
-                var change = new StageRecorded(checkpoint.Version + 1, start.AddSeconds(index + 1), stage);
-                checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(checkpoint, change);
-            }
+            await History.AppendStagesAsync(repository, cardId, stages, totalStages);
         }
     }
 

@@ -15,32 +15,7 @@ internal static class History
         var ownership = await repository.AcquireOwnershipAsync(Workload.CardId, TimeSpan.Zero);
         await using (ownership)
         {
-            var start = DateTimeOffset.UtcNow;
-            var checkpoint = new PipelineCheckpoint
-            {
-                CheckpointId = "checkpoint-bench",
-                CardId = Workload.CardId,
-                CreatedAt = start,
-                UpdatedAt = start,
-                TotalStages = stages + 1,
-                Version = 1,
-            };
-            await repository.SaveAsync(checkpoint);
-            for (var index = 1; index <= stages; index++)
-            {
-                var stage = new StageCheckpoint
-                {
-                    StageName = Workload.StageName(index),
-                    Status = StageStatus.Completed,
-                    StartTime = start.AddSeconds(index),
-                    EndTime = start.AddSeconds(index + 1),
-                    Duration = TimeSpan.FromSeconds(1),
-                    LlmResponses = Workload.StageResponses(index),
-                };
-                var change = new StageRecorded(checkpoint.Version + 1, start.AddSeconds(index + 1), stage);
-                checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(checkpoint, change);
-            }
+            await AppendStagesAsync(repository, Workload.CardId, stages, stages + 1);
 
             if (layout == HistoryLayout.MostlySnapshot)
             {
@@ -50,5 +25,36 @@ internal static class History
 
         var paths = CardPaths.For(repository.Directory, Workload.CardId);
         return new FileInfo(paths.Snapshot).Length + new FileInfo(paths.Journal).Length;
+    }
+
+    /// <summary>Stores a new run of <paramref name="stages"/> completed stages of <see cref="Workload"/>, one change each, as a manager would.</summary>
+    public static async Task AppendStagesAsync(ICheckpointRepository repository, string cardId, int stages, int totalStages)
+    {
+        var start = DateTimeOffset.UtcNow;
+        var checkpoint = new PipelineCheckpoint
+        {
+            CheckpointId = "checkpoint-bench",
+            CardId = cardId,
+            CreatedAt = start,
+            UpdatedAt = start,
+            TotalStages = totalStages,
+            Version = 1,
+        };
+        await repository.SaveAsync(checkpoint);
+        for (var index = 1; index <= stages; index++)
+        {
+            var stage = new StageCheckpoint
+            {
+                StageName = Workload.StageName(index),
+                Status = StageStatus.Completed,
+                StartTime = start.AddSeconds(index),
+                EndTime = start.AddSeconds(index + 1),
+                Duration = TimeSpan.FromSeconds(1),
+                LlmResponses = Workload.StageResponses(index),
+            };
+            var change = new StageRecorded(checkpoint.Version + 1, start.AddSeconds(index + 1), stage);
+            checkpoint = change.ApplyTo(checkpoint);
+            await repository.SaveChangeAsync(checkpoint, change);
+        }
     }
 }
