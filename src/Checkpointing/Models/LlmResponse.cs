@@ -8,6 +8,35 @@ namespace Checkpointing;
 /// <param name="Response">The response text.</param>
 public sealed record LlmResponse(string Prompt, string Response)
 {
+    private string? _response = Response;
+
+    /// <summary>The response text as stored, decoded on first use (set only when read from a file the store keeps alive).</summary>
+    private readonly JsonElement _storedResponse;
+
+    /// <summary>Initializes a response whose text stays in the stored document until it is first read.</summary>
+    /// <param name="prompt">The prompt.</param>
+    /// <param name="storedResponse">The response as a JSON string element of a document that outlives this object.</param>
+    internal LlmResponse(string prompt, JsonElement storedResponse)
+        : this(prompt, (string)null!)
+    {
+        _storedResponse = storedResponse;
+    }
+
+    /// <summary>Gets the response text.</summary>
+    /// <remarks>
+    /// Responses loaded by the file store keep their text in the loaded document until first read, so resuming a long
+    /// run does not decode (and the collector does not copy) every answer it will never look at.
+    /// </remarks>
+    public string Response
+    {
+        get => _response ??= _storedResponse.GetString() ?? string.Empty;
+        init
+        {
+            _response = value;
+            _storedResponse = default;
+        }
+    }
+
     /// <summary>Gets the model that answered, when known. Lookups that name a model only match responses of that model.</summary>
     public string? Model { get; init; }
 
@@ -26,6 +55,33 @@ public sealed record LlmResponse(string Prompt, string Response)
 
     /// <summary>Gets whether the response is complete and may be reused: not truncated and not failed.</summary>
     public bool IsReusable => FinishReason is not ("length" or "max_tokens" or "error" or "failed" or "truncated");
+
+    /// <summary>Tells whether the text is still undecoded in the stored document, and gives that JSON element.</summary>
+    internal bool TryGetStoredResponse(out JsonElement storedResponse)
+    {
+        storedResponse = _storedResponse;
+        return Volatile.Read(ref _response) is null && storedResponse.ValueKind == JsonValueKind.String;
+    }
+
+    /// <summary>Compares by value; a response whose text is not decoded yet equals the same response decoded.</summary>
+    /// <param name="other">The other response.</param>
+    /// <returns><see langword="true"/> when every property is equal (<see cref="AdditionalProperties"/> by their JSON text).</returns>
+    public bool Equals(LlmResponse? other) =>
+        other is not null
+        && Prompt == other.Prompt
+        && Response == other.Response
+        && Model == other.Model
+        && Equals(Usage, other.Usage)
+        && FinishReason == other.FinishReason
+        && RequestKey == other.RequestKey
+        && SameJson(AdditionalProperties, other.AdditionalProperties);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Prompt, Response, Model, Usage, FinishReason, RequestKey, AdditionalProperties.Count);
+
+    private static bool SameJson(IReadOnlyDictionary<string, JsonElement> a, IReadOnlyDictionary<string, JsonElement> b) =>
+        ReferenceEquals(a, b)
+        || (a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var value) && value.GetRawText() == p.Value.GetRawText()));
 
     /// <summary>
     /// Gets fields that this library does not interpret (for example <c>tokens</c> or <c>cost_usd</c> written by

@@ -58,7 +58,7 @@ internal sealed class CardSession : IAsyncDisposable
             return null;
         }
 
-        var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(Paths.Snapshot));
+        var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(Paths.Snapshot, DeferResponseText: true));
         SnapshotDocument.EnsureCardId(snapshot, CardId, Paths.Snapshot);
         var journalBytes = await DurableFile.ReadAllAsync(Paths.Journal, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
         var state = JournalReplay.Replay(journalBytes, Paths.Journal, snapshot);

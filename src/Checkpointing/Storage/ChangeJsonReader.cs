@@ -9,8 +9,22 @@ internal static class ChangeJsonReader
     /// <summary>Reads a change.</summary>
     public static CheckpointChange Read(ReadOnlyMemory<byte> payload, in JsonReadContext context)
     {
-        using var document = JsonFields.Parse(payload, context);
-        var root = document.RootElement;
+        var document = JsonFields.Parse(payload, context);
+        try
+        {
+            return Read(document.RootElement, context);
+        }
+        finally
+        {
+            if (!context.DeferResponseText)
+            {
+                document.Dispose();
+            }
+        }
+    }
+
+    private static CheckpointChange Read(JsonElement root, in JsonReadContext context)
+    {
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw context.WrongType("record", "an object", root);

@@ -19,8 +19,20 @@ internal static class CheckpointJsonReader
     /// <summary>Reads a whole checkpoint document.</summary>
     public static SnapshotDocument ReadSnapshot(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
     {
-        using var document = Parse(utf8, context);
-        return ReadSnapshot(document.RootElement, context);
+        // With deferred response texts the document stays alive as long as a response refers to it; otherwise it is
+        // returned to the pool at once.
+        var document = Parse(utf8, context);
+        try
+        {
+            return ReadSnapshot(document.RootElement, context);
+        }
+        finally
+        {
+            if (!context.DeferResponseText)
+            {
+                document.Dispose();
+            }
+        }
     }
 
     /// <summary>Reads a whole checkpoint from a parsed document.</summary>
@@ -166,6 +178,7 @@ internal static class CheckpointJsonReader
         RequireKind(element, JsonValueKind.Object, path, "an object", context);
         var fields = new FieldSet(context, path);
         string? prompt = null, response = null, model = null, finishReason = null, requestKey = null;
+        JsonElement? storedResponse = null;
         LlmUsage? usage = null;
         foreach (var property in element.EnumerateObject())
         {
@@ -177,13 +190,29 @@ internal static class CheckpointJsonReader
                 case N.FinishReason when property.Value.ValueKind == JsonValueKind.String: finishReason = property.Value.GetString(); break;
                 case N.RequestKey when property.Value.ValueKind == JsonValueKind.String: requestKey = property.Value.GetString(); break;
                 case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
-                case N.Response when property.Value.ValueKind == JsonValueKind.String: response = property.Value.GetString(); break;
+                case N.Response when property.Value.ValueKind == JsonValueKind.String:
+                    if (context.DeferResponseText)
+                    {
+                        storedResponse = property.Value;
+                    }
+                    else
+                    {
+                        response = property.Value.GetString();
+                    }
+
+                    break;
                 case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
                 default: fields.AddUnknown(name, property.Value); break;
             }
         }
 
-        return new LlmResponse(prompt ?? throw context.Corrupt(path + "." + N.Prompt, "required field is missing"), response ?? string.Empty)
+        if (prompt is null)
+        {
+            throw context.Corrupt(path + "." + N.Prompt, "required field is missing");
+        }
+
+        var read = storedResponse is { } stored ? new LlmResponse(prompt, stored) : new LlmResponse(prompt, response ?? string.Empty);
+        return read with
         {
             Model = model,
             Usage = usage,

@@ -161,7 +161,15 @@ internal static class CheckpointJsonWriter
     {
         writer.WriteStartObject();
         writer.WriteString(N.Prompt, response.Prompt);
-        writer.WriteString(N.Response, response.Response);
+        if (response.TryGetStoredResponse(out var stored))
+        {
+            writer.WritePropertyName(N.Response);
+            stored.WriteTo(writer); // copied as stored, never decoded
+        }
+        else
+        {
+            writer.WriteString(N.Response, response.Response);
+        }
         if (response.Model is not null)
         {
             writer.WriteString(N.Model, response.Model);

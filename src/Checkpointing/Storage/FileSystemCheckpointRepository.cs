@@ -85,7 +85,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
             return null;
         }
 
-        var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(paths.Snapshot));
+        var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(paths.Snapshot, DeferResponseText: true));
         SnapshotDocument.EnsureCardId(snapshot, cardId, paths.Snapshot);
         return JournalReplay.Replay(journal, paths.Journal, snapshot).Checkpoint;
     }

@@ -53,7 +53,7 @@ internal static class JournalReplay
             try
             {
                 changes[i] = ChangeJsonReader.Read(
-                    journal.AsMemory(offset + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, offset));
+                    journal.AsMemory(offset + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, offset, DeferResponseText: true));
             }
             catch (CheckpointException ex)
             {

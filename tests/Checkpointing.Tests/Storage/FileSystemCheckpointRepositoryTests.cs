@@ -199,6 +199,26 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadAsync_ResponseTextDecodedOnFirstRead_EqualsTheSavedResponseAndSurvivesCompaction()
+    {
+        var repository = NewRepository();
+        var response = Stages.Response("prompt", "line 1\n\"quoted\" ünïcødé \u0001 end");
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        var change = new LlmResponseCached(2, At, "plan", response);
+        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+
+        var loaded = (await NewRepository().LoadAsync("CARD-1"))!.PendingLlmResponses["plan"][0];
+        await NewRepository().CompactAsync("CARD-1");
+        var compacted = (await NewRepository().LoadAsync("CARD-1"))!.PendingLlmResponses["plan"][0];
+
+        loaded.Should().Be(response);
+        loaded.GetHashCode().Should().Be(response.GetHashCode());
+        compacted.Response.Should().Be(response.Response);
+        (loaded with { Model = "other" }).Response.Should().Be(response.Response);
+    }
+
+    [Fact]
     public async Task LoadAsync_FileOfAnotherCard_IsRefusedAsCorrupted()
     {
         var repository = NewRepository();
