@@ -4,7 +4,9 @@ namespace Checkpointing;
 internal static class DurableFile
 {
     /// <summary>Creates a file that only its owner can read and write (prompts and responses can hold secrets).</summary>
-    public static FileStream CreateNew(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="preallocationSize">Bytes of disk to reserve without changing the file's length (0 for none).</param>
+    public static FileStream CreateNew(string path, long preallocationSize = 0)
     {
         var options = new FileStreamOptions
         {
@@ -12,6 +14,7 @@ internal static class DurableFile
             Access = FileAccess.ReadWrite,
             Share = FileShare.Read | FileShare.Delete,
             BufferSize = 0,
+            PreallocationSize = preallocationSize,
         };
         if (!OperatingSystem.IsWindows())
         {
@@ -25,18 +28,52 @@ internal static class DurableFile
     /// Replaces <paramref name="target"/> with <paramref name="content"/> atomically and durably: after a crash at any
     /// instant the target holds the old or the new content, never a mix. On failure (a full disk, say) the target is untouched.
     /// </summary>
+    /// <param name="target">The file to replace.</param>
+    /// <param name="content">The new content.</param>
+    /// <param name="cancellationToken">Cancels the write (the target is then untouched).</param>
     public static async Task ReplaceAsync(string target, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var temp = await PrepareAsync(target, content, 0, cancellationToken).ConfigureAwait(false);
+        Commit(temp, target);
+    }
+
+    /// <summary>
+    /// Writes the future content of <paramref name="target"/> to a durable temporary file beside it, for
+    /// <see cref="Commit"/> to put in place. Nothing is left behind on failure.
+    /// </summary>
+    /// <param name="target">The file that will be replaced.</param>
+    /// <param name="content">The new content.</param>
+    /// <param name="preallocationSize">Bytes of disk to reserve for later appends without changing the length (0 for none).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The temporary file.</returns>
+    public static async Task<string> PrepareAsync(string target, ReadOnlyMemory<byte> content, long preallocationSize, CancellationToken cancellationToken)
     {
         var temp = CardPaths.TempFor(target);
         try
         {
-            var stream = CreateNew(temp);
+            var stream = CreateNew(temp, preallocationSize);
             await using (stream.ConfigureAwait(false))
             {
                 await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 
+            return temp;
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Renames a prepared temporary file over its target and makes the rename durable.</summary>
+    /// <param name="temp">The file from <see cref="PrepareAsync"/>.</param>
+    /// <param name="target">The file to replace.</param>
+    public static void Commit(string temp, string target)
+    {
+        try
+        {
             File.Move(temp, target, overwrite: true);
         }
         catch
