@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace Checkpointing;
 
@@ -9,6 +10,35 @@ namespace Checkpointing;
 internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)
 {
     private const int StackLimit = 8 * 1024;
+
+    /// <summary>Hashes a response's prompt, straight from the stored UTF-8 when it was never decoded.</summary>
+    public static PromptHash Of(LlmResponse response)
+    {
+#if NET9_0_OR_GREATER
+        if (response.TryGetStoredPrompt(out var stored))
+        {
+            var reader = new Utf8JsonReader(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(stored));
+            if (reader.Read() && reader.TokenType == JsonTokenType.String)
+            {
+                if (!reader.ValueIsEscaped)
+                {
+                    return OfUtf8(reader.ValueSpan);
+                }
+
+                var rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+                try
+                {
+                    return OfUtf8(rented.AsSpan(0, reader.CopyString(rented)));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+#endif
+        return Of(response.Prompt);
+    }
 
     /// <summary>Hashes a prompt; prompts up to a few KB are encoded on the stack.</summary>
     public static PromptHash Of(string prompt)
@@ -19,13 +49,7 @@ internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)
         try
         {
             var length = Encoding.UTF8.GetBytes(prompt, buffer);
-            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer[..length], digest);
-            return new PromptHash(
-                BinaryPrimitives.ReadUInt64BigEndian(digest),
-                BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
-                BinaryPrimitives.ReadUInt64BigEndian(digest[16..]),
-                BinaryPrimitives.ReadUInt64BigEndian(digest[24..]));
+            return OfUtf8(buffer[..length]);
         }
         finally
         {
@@ -34,6 +58,18 @@ internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>Hashes a prompt given as UTF-8.</summary>
+    public static PromptHash OfUtf8(ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8, digest);
+        return new PromptHash(
+            BinaryPrimitives.ReadUInt64BigEndian(digest),
+            BinaryPrimitives.ReadUInt64BigEndian(digest[8..]),
+            BinaryPrimitives.ReadUInt64BigEndian(digest[16..]),
+            BinaryPrimitives.ReadUInt64BigEndian(digest[24..]));
     }
 
     /// <summary>Returns the digest as 64 lower-case hex characters.</summary>

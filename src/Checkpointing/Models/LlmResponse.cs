@@ -8,18 +8,34 @@ namespace Checkpointing;
 /// <param name="Response">The response text.</param>
 public sealed record LlmResponse(string Prompt, string Response)
 {
+    private string? _prompt = Prompt;
     private string? _response = Response;
+
+    /// <summary>The prompt as stored, decoded on first use (set only when read from a file the store keeps alive).</summary>
+    private readonly JsonElement _storedPrompt;
 
     /// <summary>The response text as stored, decoded on first use (set only when read from a file the store keeps alive).</summary>
     private readonly JsonElement _storedResponse;
 
-    /// <summary>Initializes a response whose text stays in the stored document until it is first read.</summary>
-    /// <param name="prompt">The prompt.</param>
-    /// <param name="storedResponse">The response as a JSON string element of a document that outlives this object.</param>
-    internal LlmResponse(string prompt, JsonElement storedResponse)
-        : this(prompt, (string)null!)
+    /// <summary>Initializes a response whose texts stay in the stored document until they are first read.</summary>
+    /// <param name="storedPrompt">The prompt as a JSON string element of a document that outlives this object.</param>
+    /// <param name="storedResponse">The response as a JSON string element of that document, or an undefined element when absent.</param>
+    internal LlmResponse(JsonElement storedPrompt, JsonElement storedResponse)
+        : this(null!, null!)
     {
+        _storedPrompt = storedPrompt;
         _storedResponse = storedResponse;
+    }
+
+    /// <summary>Gets the prompt exactly as sent; the cache key is the SHA-256 of its UTF-8 bytes.</summary>
+    public string Prompt
+    {
+        get => _prompt ??= _storedPrompt.GetString() ?? string.Empty;
+        init
+        {
+            _prompt = value;
+            _storedPrompt = default;
+        }
     }
 
     /// <summary>Gets the response text.</summary>
@@ -29,7 +45,7 @@ public sealed record LlmResponse(string Prompt, string Response)
     /// </remarks>
     public string Response
     {
-        get => _response ??= _storedResponse.GetString() ?? string.Empty;
+        get => _response ??= _storedResponse.ValueKind == JsonValueKind.String ? _storedResponse.GetString()! : string.Empty;
         init
         {
             _response = value;
@@ -55,6 +71,13 @@ public sealed record LlmResponse(string Prompt, string Response)
 
     /// <summary>Gets whether the response is complete and may be reused: not truncated and not failed.</summary>
     public bool IsReusable => FinishReason is not ("length" or "max_tokens" or "error" or "failed" or "truncated");
+
+    /// <summary>Tells whether the prompt is still undecoded in the stored document, and gives that JSON element.</summary>
+    internal bool TryGetStoredPrompt(out JsonElement storedPrompt)
+    {
+        storedPrompt = _storedPrompt;
+        return Volatile.Read(ref _prompt) is null && storedPrompt.ValueKind == JsonValueKind.String;
+    }
 
     /// <summary>Tells whether the text is still undecoded in the stored document, and gives that JSON element.</summary>
     internal bool TryGetStoredResponse(out JsonElement storedResponse)

@@ -28,7 +28,7 @@ internal sealed class LlmResponseCache
     /// <summary>Adds a response; it becomes the latest for its stage and prompt, and for its model.</summary>
     public void Add(string stageName, LlmResponse response)
     {
-        var key = new CacheKey(stageName, PromptHash.Of(response.Prompt));
+        var key = new CacheKey(stageName, PromptHash.Of(response));
         lock (_gate)
         {
             AddLocked(key, response);
@@ -58,13 +58,13 @@ internal sealed class LlmResponseCache
         var hashes = new PromptHash[responses.Count];
         if (responses.Count >= ParallelHashThreshold)
         {
-            Parallel.For(0, responses.Count, i => hashes[i] = PromptHash.Of(responses[i].Response.Prompt));
+            Parallel.For(0, responses.Count, i => hashes[i] = PromptHash.Of(responses[i].Response));
         }
         else
         {
             for (var i = 0; i < responses.Count; i++)
             {
-                hashes[i] = PromptHash.Of(responses[i].Response.Prompt);
+                hashes[i] = PromptHash.Of(responses[i].Response);
             }
         }
 

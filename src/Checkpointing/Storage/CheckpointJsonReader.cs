@@ -179,6 +179,7 @@ internal static class CheckpointJsonReader
         var fields = new FieldSet(context, path);
         string? prompt = null, response = null, model = null, finishReason = null, requestKey = null;
         JsonElement? storedResponse = null;
+        JsonElement promptElement = default;
         LlmUsage? usage = null;
         foreach (var property in element.EnumerateObject())
         {
@@ -189,6 +190,10 @@ internal static class CheckpointJsonReader
                 case N.Usage when TryReadUsage(property.Value) is { } parsed: usage = parsed; break;
                 case N.FinishReason when property.Value.ValueKind == JsonValueKind.String: finishReason = property.Value.GetString(); break;
                 case N.RequestKey when property.Value.ValueKind == JsonValueKind.String: requestKey = property.Value.GetString(); break;
+                case N.Prompt when context.DeferResponseText && property.Value.ValueKind == JsonValueKind.String:
+                    prompt = string.Empty;
+                    promptElement = property.Value;
+                    break;
                 case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
                 case N.Response when property.Value.ValueKind == JsonValueKind.String:
                     if (context.DeferResponseText)
@@ -211,7 +216,9 @@ internal static class CheckpointJsonReader
             throw context.Corrupt(path + "." + N.Prompt, "required field is missing");
         }
 
-        var read = storedResponse is { } stored ? new LlmResponse(prompt, stored) : new LlmResponse(prompt, response ?? string.Empty);
+        var read = context.DeferResponseText
+            ? new LlmResponse(promptElement, storedResponse ?? default)
+            : new LlmResponse(prompt, response ?? string.Empty);
         return read with
         {
             Model = model,

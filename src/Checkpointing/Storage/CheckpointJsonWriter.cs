@@ -160,7 +160,16 @@ internal static class CheckpointJsonWriter
     public static void WriteResponse(Utf8JsonWriter writer, LlmResponse response)
     {
         writer.WriteStartObject();
-        writer.WriteString(N.Prompt, response.Prompt);
+        if (response.TryGetStoredPrompt(out var storedPrompt))
+        {
+            writer.WritePropertyName(N.Prompt);
+            storedPrompt.WriteTo(writer); // copied as stored, never decoded
+        }
+        else
+        {
+            writer.WriteString(N.Prompt, response.Prompt);
+        }
+
         if (response.TryGetStoredResponse(out var stored))
         {
             writer.WritePropertyName(N.Response);

@@ -218,6 +218,25 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         (loaded with { Model = "other" }).Response.Should().Be(response.Response);
     }
 
+    [Theory]
+    [InlineData("plain prompt")]
+    [InlineData("line 1\nline 2 \"quoted\" \\ back\tslash café 漢字 🎉 \u0001")]
+    public async Task Resume_PromptsLeftUndecodedInTheFile_HitTheCacheLikeFreshOnes(string prompt)
+    {
+        await using (var first = new CheckpointManager("CARD-1", NewRepository()))
+        {
+            await first.CreateCheckpointAsync(2);
+            await first.CacheLlmResponseAsync("plan", Stages.Response(prompt, "pending answer"));
+            await first.SaveStageCheckpointAsync("done", StageStatus.Completed, llmResponses: [Stages.Response(prompt, "recorded answer")]);
+        }
+
+        await using var resumed = new CheckpointManager("CARD-1", NewRepository());
+        await resumed.ResumeAsync();
+
+        resumed.GetCachedLlmResponse("plan", prompt)!.Response.Should().Be("pending answer");
+        resumed.GetCachedLlmResponse("done", prompt, "gpt-4o")!.Prompt.Should().Be(prompt);
+    }
+
     [Fact]
     public async Task LoadAsync_FileOfAnotherCard_IsRefusedAsCorrupted()
     {
