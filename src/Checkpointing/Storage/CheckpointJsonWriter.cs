@@ -236,9 +236,6 @@ internal static class CheckpointJsonWriter
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown stage status."),
     };
 
-    /// <summary>Formats a timestamp as stored.</summary>
-    public static string FormatTimestamp(DateTimeOffset value) => value.ToString(TimestampFormat, CultureInfo.InvariantCulture);
-
     private static void WriteTimestamp(Utf8JsonWriter writer, string name, DateTimeOffset? value)
     {
         if (value is { } timestamp)
