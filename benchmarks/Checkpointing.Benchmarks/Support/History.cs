@@ -7,7 +7,7 @@ internal static class History
     /// Stores a run of <paramref name="stages"/> completed stages of <see cref="Workload"/> for <see cref="Workload.CardId"/>:
     /// each stage appended to the journal as a manager would, then, for <see cref="HistoryLayout.MostlySnapshot"/>, compacted.
     /// </summary>
-    /// <returns>The bytes stored (snapshot and journal).</returns>
+    /// <returns>The bytes stored (snapshot and journal records; not the zero-filled space the journal keeps ahead).</returns>
     public static async Task<long> WriteAsync(string directory, int stages, HistoryLayout layout)
     {
         var repository = new FileSystemCheckpointRepository(
@@ -24,7 +24,8 @@ internal static class History
         }
 
         var paths = CardPaths.For(repository.Directory, Workload.CardId);
-        return new FileInfo(paths.Snapshot).Length + new FileInfo(paths.Journal).Length;
+        var journal = await File.ReadAllBytesAsync(paths.Journal);
+        return new FileInfo(paths.Snapshot).Length + journal.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
     }
 
     /// <summary>Stores a new run of <paramref name="stages"/> completed stages of <see cref="Workload"/>, one change each, as a manager would.</summary>

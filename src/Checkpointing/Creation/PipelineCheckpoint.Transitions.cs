@@ -32,6 +32,29 @@ public sealed partial record PipelineCheckpoint
         init => _completedTicks = value;
     }
 
+    /// <summary>
+    /// Gets whether every stage named in <see cref="CompletedStages"/>, <see cref="FailedStages"/> and
+    /// <see cref="SkippedStages"/> has a record. True for every checkpoint this library builds; a file of another writer
+    /// may list a stage it has no record of. Computed once and then carried by <see cref="WithStage"/>; setting
+    /// <see langword="false"/> means "compute again".
+    /// </summary>
+    internal bool ListedStagesRecorded
+    {
+        get
+        {
+            var known = Volatile.Read(ref _listedStagesRecorded);
+            if (known == 0)
+            {
+                known = CompletedStages.Concat(FailedStages).Concat(SkippedStages).All(StageCheckpoints.ContainsKey) ? 1 : 2;
+                Volatile.Write(ref _listedStagesRecorded, known);
+            }
+
+            return known == 1;
+        }
+
+        init => _listedStagesRecorded = value ? 1 : 0;
+    }
+
     /// <summary>Records a stage attempt: replaces its record, files it under its latest status, adds its duration.</summary>
     internal PipelineCheckpoint WithStage(StageCheckpoint stage)
     {
@@ -39,16 +62,18 @@ public sealed partial record PipelineCheckpoint
         var completedTicks = CompletedTicks
             - (previous?.Status == StageStatus.Completed ? previous.Duration.Ticks : 0)
             + (stage.Status == StageStatus.Completed ? stage.Duration.Ticks : 0);
-        var completed = MoveTo(CompletedStages, stage, previous, StageStatus.Completed);
-        var failed = MoveTo(FailedStages, stage, previous, StageStatus.Failed);
-        var skipped = MoveTo(SkippedStages, stage, previous, StageStatus.Skipped);
+        var listedRecorded = ListedStagesRecorded;
+        var completed = MoveTo(CompletedStages, stage, previous, listedRecorded, StageStatus.Completed);
+        var failed = MoveTo(FailedStages, stage, previous, listedRecorded, StageStatus.Failed);
+        var skipped = MoveTo(SkippedStages, stage, previous, listedRecorded, StageStatus.Skipped);
         return this with
         {
             StageCheckpoints = StageCheckpointMap.From(StageCheckpoints).SetItem(stage),
             CompletedStages = completed,
             FailedStages = failed,
             SkippedStages = skipped,
-            CompletedTicks = completedTicks, // after the two properties above, whose setters reset it
+            CompletedTicks = completedTicks, // after the properties above, whose setters reset it
+            ListedStagesRecorded = listedRecorded, // likewise; a stage recorded now is listed once, where it belongs
             TotalDuration = TotalDuration + stage.Duration,
             EstimatedRemaining = EstimateRemaining(completedTicks, completed.Count, skipped.Count, TotalStages),
             PendingLlmResponses = AsImmutable(PendingLlmResponses).Remove(stage.StageName),
@@ -95,13 +120,17 @@ public sealed partial record PipelineCheckpoint
     }
 
     /// <summary>
-    /// Keeps a status list in step with a stage's new record. The stage's previous record says which list holds it,
-    /// so only a stage seen for the first time is looked for in the list (files of other writers may list it anyway).
+    /// Keeps a status list in step with a stage's new record. The stage's previous record says which list holds it; a
+    /// stage seen for the first time is in no list, unless a file of another writer listed stages it has no record of
+    /// (<paramref name="listedStagesRecorded"/> false): only then is the list searched.
     /// </summary>
-    private static IReadOnlyList<string> MoveTo(IReadOnlyList<string> list, StageCheckpoint stage, StageCheckpoint? previous, StageStatus listStatus)
+    private static IReadOnlyList<string> MoveTo(
+        IReadOnlyList<string> list, StageCheckpoint stage, StageCheckpoint? previous, bool listedStagesRecorded, StageStatus listStatus)
     {
         var belongs = stage.Status == listStatus;
-        var isIn = previous is null ? belongs && list.Contains(stage.StageName) : previous.Status == listStatus;
+        var isIn = previous is null
+            ? !listedStagesRecorded && list.Contains(stage.StageName)
+            : previous.Status == listStatus;
         return (belongs, isIn) switch
         {
             (true, false) => AsImmutable(list).Add(stage.StageName),

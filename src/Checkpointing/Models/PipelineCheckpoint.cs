@@ -13,8 +13,17 @@ public sealed partial record PipelineCheckpoint
     private readonly IReadOnlyDictionary<string, StageCheckpoint> _stageCheckpoints = StageCheckpointMap.Empty;
     private readonly IReadOnlyList<string> _completedStages = ImmutableList<string>.Empty;
 
+    private readonly IReadOnlyList<string> _failedStages = ImmutableList<string>.Empty;
+    private readonly IReadOnlyList<string> _skippedStages = ImmutableList<string>.Empty;
+
     /// <summary>Sum of the durations of completed stages in ticks, or -1 until computed; kept so a save is not O(stages).</summary>
     private long _completedTicks;
+
+    /// <summary>
+    /// Whether every stage named in the status lists has a record: 0 until computed, 1 yes, 2 no. Kept so that recording
+    /// a new stage does not search the lists, which would make a save O(stages).
+    /// </summary>
+    private int _listedStagesRecorded;
 
     /// <summary>Gets the identifier of this run, <c>checkpoint-&lt;card&gt;-&lt;unix seconds&gt;</c> for new runs.</summary>
     public required string CheckpointId { get; init; }
@@ -39,14 +48,31 @@ public sealed partial record PipelineCheckpoint
         {
             _completedStages = value;
             _completedTicks = -1;
+            _listedStagesRecorded = 0;
         }
     }
 
     /// <summary>Gets the stages whose latest status is failed.</summary>
-    public IReadOnlyList<string> FailedStages { get; init; } = ImmutableList<string>.Empty;
+    public IReadOnlyList<string> FailedStages
+    {
+        get => _failedStages;
+        init
+        {
+            _failedStages = value;
+            _listedStagesRecorded = 0;
+        }
+    }
 
     /// <summary>Gets the stages whose latest status is skipped.</summary>
-    public IReadOnlyList<string> SkippedStages { get; init; } = ImmutableList<string>.Empty;
+    public IReadOnlyList<string> SkippedStages
+    {
+        get => _skippedStages;
+        init
+        {
+            _skippedStages = value;
+            _listedStagesRecorded = 0;
+        }
+    }
 
     /// <summary>Gets the stage the pipeline last said it was working on.</summary>
     public string? CurrentStage { get; init; }
@@ -59,6 +85,7 @@ public sealed partial record PipelineCheckpoint
         {
             _stageCheckpoints = StageCheckpointMap.From(value);
             _completedTicks = -1;
+            _listedStagesRecorded = 0;
         }
     }
 

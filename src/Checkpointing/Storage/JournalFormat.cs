@@ -8,8 +8,9 @@ namespace Checkpointing;
 /// The journal's binary framing. A journal is a header (<c>CKPTJRN1</c> and the 32-hex id of the journal
 /// generation, which the snapshot names in <c>journal_id</c>) followed by records:
 /// <c>[payload length: u32 LE][CRC-32C of the length field: u32 LE][CRC-32C of payload: u32 LE][payload: one change as
-/// UTF-8 JSON]</c>. The length has its own checksum so that a damaged length in the middle of the journal is reported as
-/// corruption instead of being mistaken for a torn last record (which would silently drop every record after it).
+/// UTF-8 JSON]</c>, then zero-filled space that the next records overwrite. The length has its own checksum so that a
+/// damaged length in the middle of the journal is reported as corruption instead of being mistaken for a torn last record
+/// (which would silently drop every record after it).
 /// </summary>
 internal static class JournalFormat
 {

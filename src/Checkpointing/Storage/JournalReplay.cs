@@ -4,8 +4,9 @@ using System.Runtime.ExceptionServices;
 namespace Checkpointing;
 
 /// <summary>
-/// Replays a journal over its snapshot. A torn or corrupt last record (a crash mid-append) is cut off; a bad record
-/// with intact data after it is corruption, reported with the file and offset.
+/// Replays a journal over its snapshot. Zero-filled space after the last record is the writer's, kept ahead of its
+/// appends; a torn last record (a crash mid-append) is ignored and cut by the next owner; a bad record with an intact
+/// record after it is corruption, reported with the file and offset.
 /// </summary>
 internal static class JournalReplay
 {
@@ -21,14 +22,14 @@ internal static class JournalReplay
     {
         if (journal is null)
         {
-            return new JournalState(snapshot.Checkpoint, ValidLength: 0, FileLength: 0, IsCurrent: false, Records: 0);
+            return new JournalState(snapshot.Checkpoint, ValidLength: 0, FileLength: 0, IsCurrent: false, Records: 0, HasTornTail: false);
         }
 
         var id = JournalFormat.ReadHeader(journal, path);
         if (id is null || snapshot.JournalId is null || !string.Equals(id, snapshot.JournalId, StringComparison.Ordinal))
         {
             // A journal of an earlier generation: the snapshot already holds everything it recorded.
-            return new JournalState(snapshot.Checkpoint, 0, journal.Length, IsCurrent: false, Records: 0);
+            return new JournalState(snapshot.Checkpoint, 0, journal.Length, IsCurrent: false, Records: 0, HasTornTail: false);
         }
 
         // Frame and checksum every record first (cheap), then parse them (on all cores when there are many), then
@@ -96,61 +97,102 @@ internal static class JournalReplay
             ExceptionDispatchInfo.Throw(framingError);
         }
 
-        return new JournalState(checkpoint, validLength, journal.Length, IsCurrent: true, records.Count);
+        var tornTail = !IsAllZero(journal.AsSpan(validLength));
+        return new JournalState(checkpoint, validLength, journal.Length, IsCurrent: true, records.Count, tornTail);
     }
 
-    /// <summary>Finds the records whose framing and checksums are intact; returns the offset just past the last one.</summary>
+    /// <summary>
+    /// Finds the records whose framing and checksums are intact; returns the offset just past the last one. The first
+    /// record that is not intact ends the journal when no intact record follows it: it is the zero-filled space the
+    /// writer keeps ahead of its records, or the remains of an append a crash interrupted (whose pages can reach the
+    /// disk in any order, so its header may be zeros while later bytes are not). An intact record after it proves it
+    /// was written whole and later damaged: that is corruption.
+    /// </summary>
     private static int Frame(byte[] journal, string path, List<(int Offset, int Length)> records)
     {
         var offset = JournalFormat.HeaderSize;
         while (offset < journal.Length)
         {
-            var remaining = journal.Length - offset;
-            if (remaining < JournalFormat.RecordHeaderSize)
+            var problem = Check(journal, offset, out var length);
+            if (problem is not null)
             {
-                break; // torn record header
-            }
-
-            var length = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset));
-            var lengthChecksum = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 4));
-            var checksum = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 8));
-            if (Crc32C.Compute(journal.AsSpan(offset, 4)) != lengthChecksum)
-            {
-                if (IsAllZero(journal.AsSpan(offset)))
+                if (HasIntactRecordAfter(journal, offset + 1))
                 {
-                    break; // a zero-filled tail: the file grew but the record's bytes never reached the disk
+                    throw new CheckpointCorruptedException(path, offset, problem);
                 }
 
-                throw new CheckpointCorruptedException(path, offset, "journal record length checksum mismatch");
+                break;
             }
 
-            if (length == 0)
-            {
-                throw new CheckpointCorruptedException(path, offset, "a journal record has length 0");
-            }
-
-            if (length > remaining - JournalFormat.RecordHeaderSize)
-            {
-                break; // the last record was cut short by a crash mid-append: its length is intact, its payload is not all there
-            }
-
-            var end = offset + JournalFormat.RecordHeaderSize + (int)length;
-            if (Crc32C.Compute(journal.AsSpan(offset + JournalFormat.RecordHeaderSize, (int)length)) != checksum)
-            {
-                if (end == journal.Length || IsAllZero(journal.AsSpan(end)))
-                {
-                    break; // the last record was not fully written
-                }
-
-                throw new CheckpointCorruptedException(path, offset, "journal record checksum mismatch before the end of the journal");
-            }
-
-            records.Add((offset, (int)length));
-            offset = end;
+            records.Add((offset, length));
+            offset += JournalFormat.RecordHeaderSize + length;
         }
 
         return offset;
     }
 
+    /// <summary>Checks the record at <paramref name="offset"/>: <see langword="null"/> when it is intact, else what is wrong with it.</summary>
+    private static string? Check(byte[] journal, int offset, out int length)
+    {
+        length = 0;
+        var remaining = journal.Length - offset;
+        if (remaining < JournalFormat.RecordHeaderSize)
+        {
+            return "journal record header cut short";
+        }
+
+        var header = journal.AsSpan(offset, JournalFormat.RecordHeaderSize);
+        var declared = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        if (Crc32C.Compute(header[..4]) != BinaryPrimitives.ReadUInt32LittleEndian(header[4..]))
+        {
+            return "journal record length checksum mismatch";
+        }
+
+        if (declared == 0)
+        {
+            return "a journal record has length 0";
+        }
+
+        if (declared > (uint)(remaining - JournalFormat.RecordHeaderSize))
+        {
+            return "journal record runs past the end of the journal";
+        }
+
+        if (Crc32C.Compute(journal.AsSpan(offset + JournalFormat.RecordHeaderSize, (int)declared)) != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        {
+            return "journal record checksum mismatch before the end of the journal";
+        }
+
+        length = (int)declared;
+        return null;
+    }
+
+    /// <summary>
+    /// Whether an intact record starts anywhere at or after <paramref name="from"/>. Only read when a record is not intact
+    /// (the end of the journal, or damage). Runs of zeros are skipped at once: a record's length field is never zero.
+    /// </summary>
+    private static bool HasIntactRecordAfter(byte[] journal, int from)
+    {
+        var last = journal.Length - JournalFormat.RecordHeaderSize - 1;
+        for (var offset = from; offset <= last; offset++)
+        {
+            var nonZero = journal.AsSpan(offset).IndexOfAnyExcept((byte)0);
+            if (nonZero < 0)
+            {
+                return false;
+            }
+
+            // The first non-zero byte must fall in the length field (4 bytes) of a record starting here or later.
+            offset += Math.Max(0, nonZero - 3);
+            if (offset <= last && Check(journal, offset, out _) is null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether every byte is zero.</summary>
     private static bool IsAllZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
 }

@@ -6,8 +6,8 @@ namespace Checkpointing;
 /// <param name="FileLength">The journal's length on disk.</param>
 /// <param name="IsCurrent">Whether the journal continues the snapshot (same generation id).</param>
 /// <param name="Records">The number of records replayed.</param>
-internal sealed record JournalState(PipelineCheckpoint Checkpoint, long ValidLength, long FileLength, bool IsCurrent, int Records)
-{
-    /// <summary>Gets whether bytes after the last valid record must be cut (a torn tail).</summary>
-    public bool HasTornTail => IsCurrent && FileLength > ValidLength;
-}
+/// <param name="HasTornTail">
+/// Whether bytes after the last valid record are not all zero (the remains of an interrupted append), so the next
+/// owner must cut them. Zeros after the last record are the space the writer fills next.
+/// </param>
+internal sealed record JournalState(PipelineCheckpoint Checkpoint, long ValidLength, long FileLength, bool IsCurrent, int Records, bool HasTornTail);

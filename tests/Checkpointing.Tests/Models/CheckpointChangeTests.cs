@@ -23,6 +23,35 @@ public sealed class CheckpointChangeTests
     }
 
     [Fact]
+    public void ApplyTo_StageRecorded_StageListedWithoutARecord_IsNotListedTwice()
+    {
+        // Files of other writers can list a stage they have no record of; recording it must not list it twice.
+        var file = Stages.Checkpoint() with { CompletedStages = ["plan", "build"], FailedStages = ["test"] };
+
+        var built = new StageRecorded(2, At, Stages.Stage("build")).ApplyTo(file);
+        var tested = new StageRecorded(3, At, Stages.Stage("test")).ApplyTo(built);
+        var deployed = new StageRecorded(4, At, Stages.Stage("deploy")).ApplyTo(tested);
+
+        built.CompletedStages.Should().Equal("plan", "build");
+        tested.CompletedStages.Should().Equal("plan", "build", "test");
+        tested.FailedStages.Should().BeEmpty("its record now says completed");
+        deployed.CompletedStages.Should().Equal("plan", "build", "test", "deploy");
+    }
+
+    [Fact]
+    public void ApplyTo_StageRecorded_ListsReplacedAfterARecord_AreSearchedAgain()
+    {
+        // The knowledge that every listed stage has a record is carried from state to state; replacing a list drops it.
+        var recorded = new StageRecorded(2, At, Stages.Stage("plan")).ApplyTo(Stages.Checkpoint());
+        var edited = recorded with { SkippedStages = ["lint"] };
+
+        var linted = new StageRecorded(3, At, Stages.Stage("lint", StageStatus.Skipped)).ApplyTo(edited);
+
+        linted.SkippedStages.Should().Equal("lint");
+        linted.CompletedStages.Should().Equal("plan");
+    }
+
+    [Fact]
     public void ApplyTo_StageRecorded_AddsEveryAttemptToTotalDuration()
     {
         var checkpoint = new StageRecorded(2, At, Stages.Stage("build", StageStatus.Failed, seconds: 5)).ApplyTo(Stages.Checkpoint());

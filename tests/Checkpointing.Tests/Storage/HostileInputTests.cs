@@ -196,30 +196,42 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [Fact]
-    public async Task TornLastJournalRecord_LoadsTheEarlierRecords_AndTheNextOwnerCutsIt()
+    /// <summary>
+    /// How a crash can leave the last record: cut short at the end of the file, or, in the zero-filled space the writer
+    /// keeps ahead, with some of its pages on disk and others still zeros (pages reach the disk in any order).
+    /// </summary>
+    public static TheoryData<string> TornRecords() => ["cut-short", "header-page-lost", "last-page-lost"];
+
+    [Theory]
+    [MemberData(nameof(TornRecords))]
+    public async Task TornLastJournalRecord_LoadsTheEarlierRecords_AndTheNextOwnerCutsIt(string torn)
     {
         var directory = _temp.Combine("torn");
-        var (journalPath, records) = await WriteCardWithThreeJournalRecordsAsync(directory);
+        var (journalPath, records, recordsEnd) = await WriteCardWithThreeJournalRecordsAsync(directory);
         var original = await File.ReadAllBytesAsync(journalPath);
-        using (var stream = new FileStream(journalPath, FileMode.Open, FileAccess.Write))
+        original.Length.Should().BeGreaterThan((int)recordsEnd, "the writer keeps zero-filled space after its records");
+        var last = (int)records[2];
+        var damaged = torn switch
         {
-            stream.SetLength(original.Length - 3);
-        }
-
-        var torn = await File.ReadAllBytesAsync(journalPath);
+            "cut-short" => original[..((int)recordsEnd - 3)],
+            "header-page-lost" => [.. original[..last], .. new byte[JournalFormat.RecordHeaderSize + 10], .. original[(last + JournalFormat.RecordHeaderSize + 10)..]],
+            "last-page-lost" => [.. original[..((int)recordsEnd - 10)], .. new byte[original.Length - (int)recordsEnd + 10]],
+            _ => throw new ArgumentOutOfRangeException(nameof(torn), torn, null),
+        };
+        damaged.AsSpan().SequenceEqual(original).Should().BeFalse("the test must really have torn the record");
+        await File.WriteAllBytesAsync(journalPath, damaged);
 
         var loaded = await new FileSystemCheckpointRepository(directory).LoadAsync(CardId);
         loaded!.Version.Should().Be(3, "the snapshot (version 1) and the two whole records");
         loaded.StageCheckpoints.Keys.Should().Equal("s-1", "s-2");
-        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(torn, "a reader does not change the files");
+        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(damaged, "a reader does not change the files");
 
         var owner = new FileSystemCheckpointRepository(directory);
         await using (await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
         {
             var owned = await owner.LoadAsync(CardId);
             owned!.Version.Should().Be(3);
-            (await File.ReadAllBytesAsync(journalPath)).Should().Equal(original[..(int)records[2]], "the next owner cuts the torn record, and only it");
+            (await File.ReadAllBytesAsync(journalPath)).Should().Equal(original[..last], "the next owner cuts the torn record, and only it");
         }
 
         var manager = new CheckpointManager(CardId, new FileSystemCheckpointRepository(directory));
@@ -233,6 +245,50 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         final!.StageCheckpoints.Keys.Should().Equal("s-1", "s-2", "s-3");
     }
 
+    [Fact]
+    public async Task ZeroFilledSpaceAfterTheRecords_IsNotATornTail_AndTheNextOwnerKeepsWritingIntoIt()
+    {
+        var directory = _temp.Combine("zero-filled");
+        var (journalPath, _, recordsEnd) = await WriteCardWithThreeJournalRecordsAsync(directory);
+        var original = await File.ReadAllBytesAsync(journalPath);
+        original.AsSpan((int)recordsEnd).ContainsAnyExcept((byte)0).Should().BeFalse();
+
+        var owner = new FileSystemCheckpointRepository(directory);
+        await using (await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
+        {
+            var owned = await owner.LoadAsync(CardId);
+            owned!.StageCheckpoints.Keys.Should().Equal("s-1", "s-2", "s-3");
+            (await File.ReadAllBytesAsync(journalPath)).Should().Equal(original, "zero-filled space is not a torn tail: nothing is cut");
+
+            var change = new StatusChanged(owned.Version + 1, At.AddHours(1), CheckpointStatus.Paused, null);
+            await owner.SaveChangeAsync(change.ApplyTo(owned), change);
+        }
+
+        var after = await File.ReadAllBytesAsync(journalPath);
+        after.Length.Should().Be(original.Length, "the record went into the zero-filled space");
+        after.AsSpan(0, (int)recordsEnd).SequenceEqual(original.AsSpan(0, (int)recordsEnd)).Should().BeTrue("earlier records are untouched");
+        var reloaded = await new FileSystemCheckpointRepository(directory).LoadAsync(CardId);
+        reloaded!.Status.Should().Be(CheckpointStatus.Paused);
+        reloaded.Version.Should().Be(5);
+    }
+
+    [Fact]
+    public async Task DamagedRecordFollowedOnlyByZerosAndPartsOfItself_IsATornTail_NotCorruption()
+    {
+        // A crash in the middle of writing record 3 can leave its header zero, part of its payload on disk and the rest
+        // zero; nothing intact follows it, so it is the end of the journal, whatever its bytes.
+        var directory = _temp.Combine("torn-middle-pages");
+        var (journalPath, records, recordsEnd) = await WriteCardWithThreeJournalRecordsAsync(directory);
+        var journal = await File.ReadAllBytesAsync(journalPath);
+        var last = (int)records[2];
+        journal.AsSpan(last, 4).Clear();
+        journal.AsSpan((int)recordsEnd - 20, 10).Clear();
+        await File.WriteAllBytesAsync(journalPath, journal);
+
+        var loaded = await new FileSystemCheckpointRepository(directory).LoadAsync(CardId);
+        loaded!.StageCheckpoints.Keys.Should().Equal("s-1", "s-2");
+    }
+
     /// <summary>Where in a record a byte is flipped: the payload, its checksum, the length's checksum, or the length (low or high byte).</summary>
     public static TheoryData<string> FlippedBytePositions() =>
         ["payload", "checksum", "length-checksum", "length-low-byte", "length-high-byte"];
@@ -242,7 +298,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     public async Task FlippedByteInAMiddleJournalRecord_ThrowsCorruptedNamingFileAndOffset_AndNothingIsCut(string position)
     {
         var directory = _temp.Combine("flipped");
-        var (journalPath, records) = await WriteCardWithThreeJournalRecordsAsync(directory);
+        var (journalPath, records, _) = await WriteCardWithThreeJournalRecordsAsync(directory);
         var journal = await File.ReadAllBytesAsync(journalPath);
         var middle = records[1];
         var payloadLength = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan((int)middle));
@@ -445,7 +501,8 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     /// A card at version 1 in its snapshot, followed by three stage records in its journal (written through the
     /// repository, so no compaction folds them): the journal path and the offsets of the three records.
     /// </summary>
-    private static async Task<(string JournalPath, long[] Records)> WriteCardWithThreeJournalRecordsAsync(string directory)
+    /// <summary>Writes a snapshot and three journal records; returns the journal, the offsets of its records and the end of the last one.</summary>
+    private static async Task<(string JournalPath, long[] Records, long RecordsEnd)> WriteCardWithThreeJournalRecordsAsync(string directory)
     {
         var repository = new FileSystemCheckpointRepository(directory);
         await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
@@ -479,13 +536,14 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         var journalPath = Path.ChangeExtension(repository.GetSnapshotPath(CardId), ".journal");
         var journal = await File.ReadAllBytesAsync(journalPath);
         var records = new List<long>();
-        for (long offset = JournalHeaderSize; offset < journal.Length;)
+        long end = JournalHeaderSize;
+        while (end < journal.Length && BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan((int)end)) is var length and not 0)
         {
-            records.Add(offset);
-            offset += JournalFormat.RecordHeaderSize + BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan((int)offset));
+            records.Add(end);
+            end += JournalFormat.RecordHeaderSize + length;
         }
 
         records.Should().HaveCount(3, "three changes were appended and none compacted");
-        return (journalPath, [.. records]);
+        return (journalPath, [.. records], end);
     }
 }
