@@ -20,7 +20,7 @@ internal static class ResumeQuick
         Report.Section("(d) resume (new manager, ResumeAsync = lock + load + journal replay + cache rebuild) of a ~64 MB history");
         foreach (var (layout, history) in histories)
         {
-            var bytes = new DirectoryInfo(history).EnumerateFiles().Sum(file => file.Length);
+            var bytes = History.StoredBytes(history);
             var megabytes = bytes / (1024.0 * 1024.0);
             var (resume, cpu, compacted) = await MeasureAsync(root, layout, history, iterations, compactOnResume: true);
             Report.Line($"{layout}: {Report.Bytes(bytes)} stored; resume {resume}; compacted inside ResumeAsync: {(compacted ? "yes" : "no")}");

@@ -7,7 +7,7 @@ internal static class History
     /// Stores a run of <paramref name="stages"/> completed stages of <see cref="Workload"/> for <see cref="Workload.CardId"/>:
     /// each stage appended to the journal as a manager would, then, for <see cref="HistoryLayout.MostlySnapshot"/>, compacted.
     /// </summary>
-    /// <returns>The bytes stored (snapshot and journal records; not the zero-filled space the journal keeps ahead).</returns>
+    /// <returns>The bytes stored (<see cref="StoredBytes"/>).</returns>
     public static async Task<long> WriteAsync(string directory, int stages, HistoryLayout layout)
     {
         var repository = new FileSystemCheckpointRepository(
@@ -23,8 +23,14 @@ internal static class History
             }
         }
 
-        var paths = CardPaths.For(repository.Directory, Workload.CardId);
-        var journal = await File.ReadAllBytesAsync(paths.Journal);
+        return StoredBytes(repository.Directory);
+    }
+
+    /// <summary>The bytes of <see cref="Workload.CardId"/>'s snapshot and journal records in <paramref name="directory"/>, without the zero-filled space the journal keeps ahead.</summary>
+    public static long StoredBytes(string directory)
+    {
+        var paths = CardPaths.For(Path.GetFullPath(directory), Workload.CardId);
+        var journal = File.Exists(paths.Journal) ? File.ReadAllBytes(paths.Journal) : [];
         return new FileInfo(paths.Snapshot).Length + journal.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
     }
 

@@ -206,8 +206,9 @@ internal sealed class CardSession : IAsyncDisposable
             }
             else
             {
-                var zeroedEnd = AlignUp(end + ZeroFill(), ZeroFillAlignment);
-                RandomAccess.Write(journal.SafeFileHandle, WithZerosAfter(record, zeroedEnd - end), _journalOffset);
+                // Never past MaxFileBytes: zeros must not make a journal too large to load.
+                var zeroedEnd = Math.Max(end, Math.Min(AlignUp(end + ZeroFill(), ZeroFillAlignment), _options.MaxFileBytes));
+                RandomAccess.Write(journal.SafeFileHandle, zeroedEnd > end ? WithZerosAfter(record, zeroedEnd - end) : [record], _journalOffset);
                 _journalZeroedEnd = zeroedEnd;
             }
 

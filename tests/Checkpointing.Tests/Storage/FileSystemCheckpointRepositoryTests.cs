@@ -47,6 +47,47 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task SaveChangeAsync_KeepsZeroFilledSpaceAfterTheRecords_AndWritesTheNextRecordsIntoIt()
+    {
+        var repository = NewRepository();
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+        var journalPath = _temp.Combine("CARD-1.journal");
+
+        var lengths = new List<long>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var change = new CurrentStageSet(checkpoint.Version + 1, At, $"stage-{i}");
+            checkpoint = change.ApplyTo(checkpoint);
+            await repository.SaveChangeAsync(checkpoint, change);
+            lengths.Add(new FileInfo(journalPath).Length);
+        }
+
+        var journal = await File.ReadAllBytesAsync(journalPath);
+        var recordsEnd = journal.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+        lengths.Should().OnlyContain(l => l == lengths[0], "the first record made room for the next ones");
+        (journal.Length - recordsEnd).Should().BeGreaterThanOrEqualTo(4096, "zero-filled space follows the records");
+        (await NewRepository().LoadAsync("CARD-1"))!.CurrentStage.Should().Be("stage-3");
+    }
+
+    [Fact]
+    public async Task SaveChangeAsync_ZeroFilledSpace_NeverTakesTheJournalPastMaxFileBytes()
+    {
+        // Zeros sized for a 1 MiB compaction threshold would make this journal too large to load.
+        var options = new FileSystemCheckpointRepositoryOptions { MinCompactionBytes = 1 << 20, MaxFileBytes = 64 * 1024 };
+        var repository = NewRepository(options);
+        var checkpoint = Stages.Checkpoint();
+        await repository.SaveAsync(checkpoint);
+
+        var change = new StageRecorded(2, At, Stages.Stage("plan"));
+        checkpoint = change.ApplyTo(checkpoint);
+        await repository.SaveChangeAsync(checkpoint, change);
+
+        new FileInfo(_temp.Combine("CARD-1.journal")).Length.Should().BeLessThanOrEqualTo(options.MaxFileBytes);
+        (await NewRepository(options).LoadAsync("CARD-1"))!.CompletedStages.Should().Equal("plan");
+    }
+
+    [Fact]
     public async Task SaveChangeAsync_StaleVersion_ThrowsConflictAndWritesNothing()
     {
         var repository = NewRepository();
