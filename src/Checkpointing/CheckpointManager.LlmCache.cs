@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Checkpointing;
 
-/// <summary>The LLM response cache of the facade: write-ahead storage and lookups.</summary>
+// The LLM response cache of the facade: write-ahead storage and lookups. (The class is documented in CheckpointManager.cs.)
 public sealed partial class CheckpointManager
 {
     /// <summary>

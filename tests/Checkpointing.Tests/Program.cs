@@ -11,6 +11,7 @@ public static class Program
     public static Task<int> Main(string[] args) =>
         args switch
         {
+            ["child", ReflectionFreeChildScenario.Name, .. var rest] => ReflectionFreeChildScenario.RunAsync(rest),
             ["child", var scenario, .. var rest] when scenario.StartsWith("pipeline-", StringComparison.Ordinal) =>
                 PipelineChildScenarios.RunAsync(scenario, rest),
             ["child", var scenario, .. var rest] => ChildScenarios.RunAsync(scenario, rest),

@@ -93,8 +93,12 @@ internal sealed class CheckpointCreator
         null => null,
         JsonElement element => element.Clone(),
         JsonDocument document => document.RootElement.Clone(),
-        _ => JsonSerializer.SerializeToElement(value, value.GetType(), _serializerOptions),
+        _ => Serialize(value),
     };
+
+    /// <summary>Serializes a caller's value; without reflection (Native AOT, trimming) says how to supply its metadata.</summary>
+    private JsonElement Serialize(object value) =>
+        JsonSerializer.SerializeToElement(value, SerializerMetadata.For(_serializerOptions, value.GetType()));
 
     private IReadOnlyDictionary<string, JsonElement> ToJsonMap(IReadOnlyDictionary<string, object?>? values)
     {
@@ -106,7 +110,7 @@ internal sealed class CheckpointCreator
         var map = new Dictionary<string, JsonElement>(values.Count, StringComparer.Ordinal);
         foreach (var (key, value) in values)
         {
-            map[key] = ToJson(value) ?? JsonSerializer.SerializeToElement<object?>(null);
+            map[key] = ToJson(value) ?? LibraryJsonContext.Null;
         }
 
         return new ReadOnlyDictionary<string, JsonElement>(map);

@@ -86,7 +86,7 @@ public sealed partial record PipelineCheckpoint
         var metadata = Metadata;
         if (reason is not null)
         {
-            metadata = ImmutableDictionary.CreateRange(Metadata).SetItem("failure_reason", JsonSerializer.SerializeToElement(reason));
+            metadata = ImmutableDictionary.CreateRange(Metadata).SetItem("failure_reason", LibraryJsonContext.StringValue(reason));
         }
 
         return this with

@@ -49,6 +49,6 @@ public sealed record StageCheckpoint
     /// <returns>The result, or <see langword="default"/> when the stage has no result.</returns>
     public T? GetResult<T>(JsonSerializerOptions? options = null) =>
         Result is { ValueKind: not JsonValueKind.Null } result
-            ? result.Deserialize<T>(options ?? CheckpointSerializerDefaults.Options)
+            ? result.Deserialize(SerializerMetadata.For<T>(options ?? CheckpointSerializerDefaults.Options))
             : default;
 }

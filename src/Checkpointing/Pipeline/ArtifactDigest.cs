@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -23,9 +24,26 @@ internal sealed record ArtifactDigest(long Size, string Sha256)
     }
 
     /// <summary>Serializes digests by path as stage metadata.</summary>
-    public static JsonElement ToJson(IReadOnlyDictionary<string, ArtifactDigest> digests) =>
-        JsonSerializer.SerializeToElement(
-            digests.ToDictionary(p => p.Key, p => new Dictionary<string, object> { ["size"] = p.Value.Size, ["sha256"] = p.Value.Sha256 }));
+    public static JsonElement ToJson(IReadOnlyDictionary<string, ArtifactDigest> digests)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (path, digest) in digests)
+            {
+                writer.WriteStartObject(path);
+                writer.WriteNumber("size", digest.Size);
+                writer.WriteString("sha256", digest.Sha256);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
 
     /// <summary>Reads digests from stage metadata; an entry that is not a digest is ignored.</summary>
     public static IReadOnlyDictionary<string, ArtifactDigest> FromMetadata(StageCheckpoint stage)

@@ -3,14 +3,14 @@ using System.Text.Json;
 
 namespace Checkpointing;
 
-/// <summary>The run-once stage API: skip what is done and still valid, record what happens, memoize LLM calls.</summary>
+// The run-once stage API: skip what is done and still valid, record what happens, memoize LLM calls.
+// (The class is documented in CheckpointManager.cs.)
 public sealed partial class CheckpointManager
 {
     private const string FingerprintKey = "fingerprint";
     private const string SavedByCacheKey = "saved_by_cache";
 
     private readonly ConcurrentDictionary<(string StageName, string RequestKey), Lazy<Task<LlmResponse>>> _inflight = new();
-    private static readonly JsonSerializerOptions UsageJsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly HashSet<string> _invalidatedStages = new(StringComparer.Ordinal);
 
@@ -44,7 +44,7 @@ public sealed partial class CheckpointManager
             if (stored.Status == StageStatus.Completed
                 && await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false))
             {
-                return stored.Result is { } json ? json.Deserialize<T>(SerializerOptions)! : default!;
+                return ReadStoredResult<T>(stored);
             }
         }
 
@@ -73,7 +73,7 @@ public sealed partial class CheckpointManager
         catch (Exception ex)
         {
             var failure = StageMetadata(options, context, null);
-            failure[CheckpointCreator.ErrorTypeKey] = JsonSerializer.SerializeToElement(ex.GetType().FullName);
+            failure[CheckpointCreator.ErrorTypeKey] = LibraryJsonContext.StringValue(ex.GetType().FullName);
             var attempt = new StageAttempt(stageName, StageStatus.Failed)
             {
                 Artifacts = context.Artifacts,
@@ -147,7 +147,7 @@ public sealed partial class CheckpointManager
             var responses = (stage?.LlmResponses ?? []).Concat(checkpoint.PendingLlmResponses.GetValueOrDefault(name) ?? []);
             var usage = responses.Aggregate(LlmUsageTotals.Empty, static (sum, response) => sum.Add(response));
             var stageSaved = stage is not null && stage.Metadata.TryGetValue(SavedByCacheKey, out var json)
-                ? json.Deserialize<LlmUsageTotals>(UsageJsonOptions) ?? LlmUsageTotals.Empty
+                ? json.Deserialize(LibraryJsonContext.Default.LlmUsageTotals) ?? LlmUsageTotals.Empty
                 : LlmUsageTotals.Empty;
             stages.Add(new StageCost(name, usage, stageSaved));
             total = total.Add(usage);
@@ -217,6 +217,24 @@ public sealed partial class CheckpointManager
         return digests;
     }
 
+    /// <summary>Reads a completed stage's stored result as <typeparamref name="T"/>, naming the stage when it cannot be.</summary>
+    private T ReadStoredResult<T>(StageCheckpoint stored)
+    {
+        if (stored.Result is not { } json)
+        {
+            return default!;
+        }
+
+        try
+        {
+            return json.Deserialize(SerializerMetadata.For<T>(SerializerOptions))!;
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointResultException(CardId, stored.StageName, typeof(T), ex);
+        }
+    }
+
     private async Task<bool> IsStillValidAsync(
         PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options, CancellationToken cancellationToken)
     {
@@ -266,7 +284,7 @@ public sealed partial class CheckpointManager
         var metadata = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (options.Fingerprint is not null)
         {
-            metadata[FingerprintKey] = JsonSerializer.SerializeToElement(options.Fingerprint);
+            metadata[FingerprintKey] = LibraryJsonContext.StringValue(options.Fingerprint);
         }
 
         if (digests is { Count: > 0 })
@@ -276,7 +294,7 @@ public sealed partial class CheckpointManager
 
         if (context.SavedByCache.Calls > 0)
         {
-            metadata[SavedByCacheKey] = JsonSerializer.SerializeToElement(context.SavedByCache, UsageJsonOptions);
+            metadata[SavedByCacheKey] = JsonSerializer.SerializeToElement(context.SavedByCache, LibraryJsonContext.Default.LlmUsageTotals);
         }
 
         return metadata;

@@ -36,6 +36,23 @@ public sealed class RunStageTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunStageAsync_StoredResultOfAnotherType_ThrowsResultExceptionNamingCardStageAndType_WithoutRunning()
+    {
+        await _manager.RunStageAsync("plan", (_, _) => Task.FromResult(new Plan("first", 1)));
+        var runs = 0;
+
+        var act = () => _manager.RunStageAsync("plan", (_, _) => { runs++; return Task.FromResult(42); });
+
+        var error = (await act.Should().ThrowAsync<CheckpointResultException>()).Which;
+        error.CardId.Should().Be(_manager.CardId);
+        error.StageName.Should().Be("plan");
+        error.ResultType.Should().Be<int>();
+        error.Message.Should().Contain("'plan'").And.Contain(_manager.CardId).And.Contain("System.Int32").And.Contain("Fingerprint");
+        error.InnerException.Should().BeOfType<System.Text.Json.JsonException>();
+        runs.Should().Be(0, "a stored result that cannot be read is reported, not silently paid for again");
+    }
+
+    [Fact]
     public async Task RunStageAsync_FailingStage_RecordsFailureRethrowsAndRetrySucceedsWithRetryCountOne()
     {
         var boom = new InvalidOperationException("model timed out");

@@ -50,7 +50,10 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
-    public static ChildProcess Start(string scenario, params string[] args)
+    public static ChildProcess Start(string scenario, params string[] args) => StartWithRuntimeConfig(runtimeConfig: null, scenario, args);
+
+    /// <summary>Starts a child with another runtime configuration (<c>dotnet exec --runtimeconfig</c>), to set runtime feature switches.</summary>
+    public static ChildProcess StartWithRuntimeConfig(string? runtimeConfig, string scenario, params string[] args)
     {
         var assembly = typeof(ChildProcess).Assembly.Location;
         var info = new ProcessStartInfo("dotnet")
@@ -60,6 +63,13 @@ public sealed class ChildProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (runtimeConfig is not null)
+        {
+            info.ArgumentList.Add("exec");
+            info.ArgumentList.Add("--runtimeconfig");
+            info.ArgumentList.Add(runtimeConfig);
+        }
+
         info.ArgumentList.Add(assembly);
         info.ArgumentList.Add("child");
         info.ArgumentList.Add(scenario);
