@@ -14,7 +14,7 @@ public sealed partial record PipelineCheckpoint
     {
         get
         {
-            var ticks = Volatile.Read(ref _completedTicks);
+            var ticks = Volatile.Read(ref _derived.CompletedTicks);
             if (ticks < 0)
             {
                 ticks = 0;
@@ -23,13 +23,13 @@ public sealed partial record PipelineCheckpoint
                     ticks += StageCheckpoints.TryGetValue(name, out var stage) ? stage.Duration.Ticks : 0;
                 }
 
-                Volatile.Write(ref _completedTicks, ticks);
+                Volatile.Write(ref _derived.CompletedTicks, ticks);
             }
 
             return ticks;
         }
 
-        init => _completedTicks = value;
+        init => _derived = _derived.With(completedTicks: value);
     }
 
     /// <summary>
@@ -42,17 +42,17 @@ public sealed partial record PipelineCheckpoint
     {
         get
         {
-            var known = Volatile.Read(ref _listedStagesRecorded);
-            if (known == 0)
+            var known = Volatile.Read(ref _derived.ListedStagesRecorded);
+            if (known == DerivedFacts.Unknown)
             {
-                known = CompletedStages.Concat(FailedStages).Concat(SkippedStages).All(StageCheckpoints.ContainsKey) ? 1 : 2;
-                Volatile.Write(ref _listedStagesRecorded, known);
+                known = CompletedStages.Concat(FailedStages).Concat(SkippedStages).All(StageCheckpoints.ContainsKey) ? DerivedFacts.Yes : DerivedFacts.No;
+                Volatile.Write(ref _derived.ListedStagesRecorded, known);
             }
 
-            return known == 1;
+            return known == DerivedFacts.Yes;
         }
 
-        init => _listedStagesRecorded = value ? 1 : 0;
+        init => _derived = _derived.With(listedStagesRecorded: value ? DerivedFacts.Yes : DerivedFacts.Unknown);
     }
 
     /// <summary>Records a stage attempt: replaces its record, files it under its latest status, adds its duration.</summary>

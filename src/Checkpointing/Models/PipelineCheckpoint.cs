@@ -16,14 +16,8 @@ public sealed partial record PipelineCheckpoint
     private readonly IReadOnlyList<string> _failedStages = ImmutableList<string>.Empty;
     private readonly IReadOnlyList<string> _skippedStages = ImmutableList<string>.Empty;
 
-    /// <summary>Sum of the durations of completed stages in ticks, or -1 until computed; kept so a save is not O(stages).</summary>
-    private long _completedTicks;
-
-    /// <summary>
-    /// Whether every stage named in the status lists has a record: 0 until computed, 1 yes, 2 no. Kept so that recording
-    /// a new stage does not search the lists, which would make a save O(stages).
-    /// </summary>
-    private int _listedStagesRecorded;
+    /// <summary>Facts computed from the stage lists and records, kept so a save is not O(stages); not part of equality.</summary>
+    private DerivedFacts _derived = new();
 
     /// <summary>Gets the identifier of this run, <c>checkpoint-&lt;card&gt;-&lt;unix seconds&gt;</c> for new runs.</summary>
     public required string CheckpointId { get; init; }
@@ -47,8 +41,7 @@ public sealed partial record PipelineCheckpoint
         init
         {
             _completedStages = value;
-            _completedTicks = -1;
-            _listedStagesRecorded = 0;
+            _derived = new DerivedFacts();
         }
     }
 
@@ -59,7 +52,7 @@ public sealed partial record PipelineCheckpoint
         init
         {
             _failedStages = value;
-            _listedStagesRecorded = 0;
+            _derived = new DerivedFacts();
         }
     }
 
@@ -70,7 +63,7 @@ public sealed partial record PipelineCheckpoint
         init
         {
             _skippedStages = value;
-            _listedStagesRecorded = 0;
+            _derived = new DerivedFacts();
         }
     }
 
@@ -84,8 +77,7 @@ public sealed partial record PipelineCheckpoint
         init
         {
             _stageCheckpoints = StageCheckpointMap.From(value);
-            _completedTicks = -1;
-            _listedStagesRecorded = 0;
+            _derived = new DerivedFacts();
         }
     }
 

@@ -208,7 +208,18 @@ internal sealed class CardSession : IAsyncDisposable
             {
                 // Never past MaxFileBytes: zeros must not make a journal too large to load.
                 var zeroedEnd = Math.Max(end, Math.Min(AlignUp(end + ZeroFill(), ZeroFillAlignment), _options.MaxFileBytes));
-                RandomAccess.Write(journal.SafeFileHandle, zeroedEnd > end ? WithZerosAfter(record, zeroedEnd - end) : [record], _journalOffset);
+                try
+                {
+                    RandomAccess.Write(journal.SafeFileHandle, zeroedEnd > end ? WithZerosAfter(record, zeroedEnd - end) : [record], _journalOffset);
+                }
+                catch (IOException) when (zeroedEnd > end)
+                {
+                    // No room for the zeros (a nearly full disk): the record alone may still fit. Whatever part of the
+                    // first write landed is this record's bytes, then zeros, so writing the record again is enough.
+                    RandomAccess.Write(journal.SafeFileHandle, record.Span, _journalOffset);
+                    zeroedEnd = end;
+                }
+
                 _journalZeroedEnd = zeroedEnd;
             }
 
@@ -216,11 +227,13 @@ internal sealed class CardSession : IAsyncDisposable
         }
         catch
         {
-            // Leave no partial record behind (a full disk, say); if even that fails, the next load cuts it as a torn tail.
+            // Leave no partial record behind (a full disk, say), durably: bytes of this record that reached the disk must
+            // not come back after a power loss. If even that fails, the next load cuts them as a torn tail.
             _journalZeroedEnd = _journalOffset;
             try
             {
                 journal.SetLength(_journalOffset);
+                PosixFileSync.DataSync(journal);
             }
             catch (IOException)
             {

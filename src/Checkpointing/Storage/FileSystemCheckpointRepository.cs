@@ -23,6 +23,9 @@ namespace Checkpointing;
 /// </remarks>
 public sealed class FileSystemCheckpointRepository : ICheckpointRepository
 {
+    /// <summary>How many times a read without the lock reads a journal that looks damaged before reporting it.</summary>
+    private const int UnlockedReadAttempts = 3;
+
     private readonly ConcurrentDictionary<string, CardSession> _owned = new(StringComparer.Ordinal);
     private readonly FileSystemCheckpointRepositoryOptions _options;
     private readonly ILogger _logger;
@@ -76,6 +79,23 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
             return await WithGateAsync(session, s => s.LoadAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
+        // Without the lock, an owner may be writing while this reads. A read is not atomic with a write: it can copy a
+        // page of the zero-filled space before a record lands there and later pages after the next records did, which
+        // looks like a damaged record followed by intact ones. Damage on disk stays; such a view does not: read again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadUnlockedAsync(cardId, paths, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CheckpointCorruptedException ex) when (attempt < UnlockedReadAttempts && ex.Path == paths.Journal)
+            {
+            }
+        }
+    }
+
+    private async Task<PipelineCheckpoint?> ReadUnlockedAsync(string cardId, CardPaths paths, CancellationToken cancellationToken)
+    {
         // Read the journal before the snapshot: compaction writes the snapshot first and then replaces the journal,
         // so whichever snapshot is read next, the journal read is either its continuation or an older, ignored one.
         var journal = await DurableFile.ReadAllAsync(paths.Journal, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);

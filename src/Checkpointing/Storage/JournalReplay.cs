@@ -103,10 +103,16 @@ internal static class JournalReplay
 
     /// <summary>
     /// Finds the records whose framing and checksums are intact; returns the offset just past the last one. The first
-    /// record that is not intact ends the journal when no intact record follows it: it is the zero-filled space the
-    /// writer keeps ahead of its records, or the remains of an append a crash interrupted (whose pages can reach the
-    /// disk in any order, so its header may be zeros while later bytes are not). An intact record after it proves it
-    /// was written whole and later damaged: that is corruption.
+    /// record that is not intact ends the journal if a crash mid-append can explain it, else it is corruption. The writer
+    /// writes one record at a time, over zeros (or past the end of the file), and only after the previous one is durable;
+    /// its pages can reach the disk in any order. So:
+    /// <list type="bullet">
+    /// <item>a record whose length is intact spans a known range: it is torn if it runs past the end of the file or only
+    /// zeros follow it, and damaged if anything else does (a later record, say);</item>
+    /// <item>a record whose length is not intact (zeros, or a header page that never reached the disk) is torn if no intact
+    /// record follows it anywhere, and damaged if one does.</item>
+    /// </list>
+    /// Zero-filled space after the last record is the first case of the second kind.
     /// </summary>
     private static int Frame(byte[] journal, string path, List<(int Offset, int Length)> records)
     {
@@ -116,7 +122,10 @@ internal static class JournalReplay
             var problem = Check(journal, offset, out var length);
             if (problem is not null)
             {
-                if (HasIntactRecordAfter(journal, offset + 1))
+                var damaged = DeclaredEnd(journal, offset) is { } end
+                    ? end < journal.Length && !IsAllZero(journal.AsSpan(end))
+                    : HasIntactRecordAfter(journal, offset + 1);
+                if (damaged)
                 {
                     throw new CheckpointCorruptedException(path, offset, problem);
                 }
@@ -165,6 +174,22 @@ internal static class JournalReplay
 
         length = (int)declared;
         return null;
+    }
+
+    /// <summary>
+    /// The end of the record at <paramref name="offset"/> as its length field declares it, when that field is intact
+    /// (its checksum matches, it is not zero); <see langword="null"/> when it is not.
+    /// </summary>
+    private static int? DeclaredEnd(byte[] journal, int offset)
+    {
+        if (journal.Length - offset < 8)
+        {
+            return null;
+        }
+
+        var declared = BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset));
+        var intact = declared != 0 && Crc32C.Compute(journal.AsSpan(offset, 4)) == BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 4));
+        return intact ? (int)Math.Min((long)offset + JournalFormat.RecordHeaderSize + declared, int.MaxValue) : null;
     }
 
     /// <summary>

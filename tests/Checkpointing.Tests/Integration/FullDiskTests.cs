@@ -16,7 +16,37 @@ public sealed class FullDiskTests(ITestOutputHelper output)
     private const string CardId = "DISK";
 
     [Fact]
-    public async Task SavesOnAFullDisk_FailWithIOException_AndLeaveEverySavedChangeIntact()
+    public Task SavesOnAFullDisk_FailWithIOException_AndLeaveEverySavedChangeIntact() =>
+        OnSmallTmpfsAsync(mountPoint => RunOnFullDiskAsync(Path.Combine(mountPoint, "store"), Path.Combine(mountPoint, "filler")));
+
+    [Fact]
+    public Task SmallChangesOnADiskFilledAfterACompaction_StillFitInTheJournalsReservedSpace() =>
+        OnSmallTmpfsAsync(async mountPoint =>
+        {
+            // The journal reserves its space when it is created; zeros written ahead of the records must not make the
+            // appends that fit in that space fail once the disk is full.
+            var directory = Path.Combine(mountPoint, "store");
+            var manager = new CheckpointManager(CardId, new FileSystemCheckpointRepository(directory));
+            await using (manager)
+            {
+                await manager.CreateCheckpointAsync(totalStages: 3);
+                output.WriteLine($"tmpfs filled with {FillDisk(Path.Combine(mountPoint, "filler"))} bytes of filler");
+
+                for (var i = 0; i < 20; i++)
+                {
+                    await manager.CacheLlmResponseAsync("s-0", new LlmResponse($"prompt {i}", $"answer {i}"));
+                }
+
+                await manager.SaveStageCheckpointAsync("s-0", StageStatus.Completed, result: 0);
+            }
+
+            var stored = await new FileSystemCheckpointRepository(directory).LoadAsync(CardId);
+            stored!.CompletedStages.Should().Equal("s-0");
+            stored.StageCheckpoints["s-0"].LlmResponses.Should().HaveCount(20);
+        });
+
+    /// <summary>Runs <paramref name="test"/> on a 2 MiB tmpfs mounted for it; skips, saying why, where none can be mounted.</summary>
+    private async Task OnSmallTmpfsAsync(Func<string, Task> test)
     {
         using var temp = new TempDirectory();
         var mountPoint = temp.Combine("tmpfs");
@@ -36,7 +66,7 @@ public sealed class FullDiskTests(ITestOutputHelper output)
 
         try
         {
-            await RunOnFullDiskAsync(Path.Combine(mountPoint, "store"), Path.Combine(mountPoint, "filler"));
+            await test(mountPoint);
         }
         finally
         {

@@ -39,6 +39,25 @@ public sealed class CheckpointChangeTests
     }
 
     [Fact]
+    public void ApplyTo_ReadingAState_DoesNotChangeItsEqualityOrHash()
+    {
+        // The facts cached to make a save O(1) are derived from the state, so computing them changes nothing visible.
+        var checkpoint = Stages.Checkpoint() with
+        {
+            CompletedStages = ["plan"],
+            StageCheckpoints = new Dictionary<string, StageCheckpoint> { ["plan"] = Stages.Stage("plan") },
+        };
+        var copy = checkpoint with { };
+        var (equalBefore, hashBefore) = (copy.Equals(checkpoint), checkpoint.GetHashCode());
+
+        _ = new StageRecorded(2, At, Stages.Stage("build")).ApplyTo(checkpoint);
+
+        equalBefore.Should().BeTrue();
+        copy.Equals(checkpoint).Should().BeTrue();
+        checkpoint.GetHashCode().Should().Be(hashBefore).And.Be(copy.GetHashCode());
+    }
+
+    [Fact]
     public void ApplyTo_StageRecorded_ListsReplacedAfterARecord_AreSearchedAgain()
     {
         // The knowledge that every listed stage has a record is carried from state to state; replacing a list drops it.

@@ -273,6 +273,31 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task DamagedLastTwoRecords_ThrowCorruptedAtTheFirst_AndNothingIsCut()
+    {
+        // One bad sector can span the end of record 2 and the header of record 3. Record 2's length is intact, so its
+        // extent is known, and a torn append of it would have left only zeros after it: this is damage, not a crash.
+        var directory = _temp.Combine("damaged-last-two");
+        var (journalPath, records, _) = await WriteCardWithThreeJournalRecordsAsync(directory);
+        var journal = await File.ReadAllBytesAsync(journalPath);
+        journal[(int)records[1] + JournalFormat.RecordHeaderSize + 5] ^= 0xFF;
+        journal[(int)records[2] + 4] ^= 0xFF;
+        await File.WriteAllBytesAsync(journalPath, journal);
+
+        var reader = new FileSystemCheckpointRepository(directory);
+        (await reader.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>())
+            .Which.Offset.Should().Be(records[1]);
+        var owner = new FileSystemCheckpointRepository(directory);
+        var ownership = await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero);
+        await using (ownership)
+        {
+            await owner.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>();
+        }
+
+        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(journal, "records that were acknowledged are never cut");
+    }
+
+    [Fact]
     public async Task DamagedRecordFollowedOnlyByZerosAndPartsOfItself_IsATornTail_NotCorruption()
     {
         // A crash in the middle of writing record 3 can leave its header zero, part of its payload on disk and the rest
