@@ -67,6 +67,12 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         _restorer = new CheckpointRestorer(repository, _logger);
     }
 
+    /// <summary>
+    /// Gets the store this manager writes to (the default file store unless one was given). Use it to read other cards,
+    /// or this one, without taking ownership: <c>manager.Repository.LoadAsync(cardId)</c>.
+    /// </summary>
+    public ICheckpointRepository Repository => _repository;
+
     /// <summary>Gets the card this manager records.</summary>
     public string CardId { get; }
 

@@ -32,6 +32,31 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Repository_IsTheStoreGiven_AndReadsWhatTheManagerWrote()
+    {
+        await _manager.CreateCheckpointAsync(2);
+        await _manager.SaveStageCheckpointAsync("plan", StageStatus.Completed);
+
+        _manager.Repository.Should().BeSameAs(_repository);
+        (await _manager.Repository.LoadAsync(_manager.CardId))!.CompletedStages.Should().Equal("plan");
+    }
+
+    [Fact]
+    public async Task Repository_OfADefaultManager_IsTheFileStoreOfItsDirectory()
+    {
+        using var temp = new TempDirectory();
+        var manager = new CheckpointManager("CARD-1", new CheckpointManagerOptions { CheckpointDirectory = temp.Path });
+        await using (manager)
+        {
+            await manager.CreateCheckpointAsync(1);
+
+            manager.Repository.Should().BeOfType<FileSystemCheckpointRepository>()
+                .Which.Directory.Should().Be(Path.GetFullPath(temp.Path));
+            (await new FileSystemCheckpointRepository(temp.Path).LoadAsync("CARD-1")).Should().NotBeNull();
+        }
+    }
+
+    [Fact]
     public async Task Lifecycle_CreateSaveComplete_PersistsEveryChangeWithIncreasingVersion()
     {
         await _manager.CreateCheckpointAsync(2);
