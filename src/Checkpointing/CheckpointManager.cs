@@ -69,7 +69,8 @@ public sealed partial class CheckpointManager : IAsyncDisposable
 
     /// <summary>
     /// Gets the store this manager writes to (the default file store unless one was given). Use it to read other cards,
-    /// or this one, without taking ownership: <c>manager.Repository.LoadAsync(cardId)</c>.
+    /// or this one, without taking ownership: <c>manager.Repository.LoadAsync(cardId)</c>. Writing through it bypasses
+    /// the manager: a change or delete of the card it owns makes the manager's next save fail with a conflict.
     /// </summary>
     public ICheckpointRepository Repository => _repository;
 

@@ -43,12 +43,25 @@ public sealed record StageCheckpoint
     public IReadOnlyDictionary<string, JsonElement> AdditionalProperties { get; init; } =
         ImmutableDictionary<string, JsonElement>.Empty;
 
-    /// <summary>Deserializes <see cref="Result"/> as <typeparamref name="T"/>.</summary>
+    /// <summary>Deserializes <see cref="Result"/> as <typeparamref name="T"/>; a <see cref="JsonElement"/> is returned as stored.</summary>
     /// <typeparam name="T">The type the result was saved as, or one compatible with its JSON.</typeparam>
     /// <param name="options">Serializer options; by default property names match case-insensitively.</param>
     /// <returns>The result, or <see langword="default"/> when the stage has no result.</returns>
-    public T? GetResult<T>(JsonSerializerOptions? options = null) =>
-        Result is { ValueKind: not JsonValueKind.Null } result
-            ? result.Deserialize(SerializerMetadata.For<T>(options ?? CheckpointSerializerDefaults.Options))
-            : default;
+    /// <exception cref="JsonException">The stored JSON cannot be read as <typeparamref name="T"/>.</exception>
+    public T? GetResult<T>(JsonSerializerOptions? options = null)
+    {
+        if (Result is not { } result)
+        {
+            return default;
+        }
+
+        if (typeof(T) == typeof(JsonElement))
+        {
+            return (T)(object)result.Clone(); // needs no metadata, even where reflection is disabled
+        }
+
+        return result.ValueKind == JsonValueKind.Null
+            ? default
+            : result.Deserialize(SerializerMetadata.For<T>(options ?? CheckpointSerializerDefaults.Options));
+    }
 }

@@ -220,14 +220,9 @@ public sealed partial class CheckpointManager
     /// <summary>Reads a completed stage's stored result as <typeparamref name="T"/>, naming the stage when it cannot be.</summary>
     private T ReadStoredResult<T>(StageCheckpoint stored)
     {
-        if (stored.Result is not { } json)
-        {
-            return default!;
-        }
-
         try
         {
-            return json.Deserialize(SerializerMetadata.For<T>(SerializerOptions))!;
+            return stored.GetResult<T>(SerializerOptions)!;
         }
         catch (JsonException ex)
         {

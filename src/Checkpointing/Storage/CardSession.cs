@@ -186,7 +186,7 @@ internal sealed class CardSession : IAsyncDisposable
 
     /// <summary>
     /// Writes one record and fdatasyncs it. Records overwrite zeros written earlier, so most appends change no file
-    /// metadata (no new block, no new length) and fdatasync only flushes data: on ext4 that costs about half as much as
+    /// metadata (no new block, no new length) and fdatasync only flushes data: on ext4 that costs about 40% less than
     /// extending the file, and it does not grow with the journal. When a record does not fit in the zero-filled space,
     /// the same write extends that space (the way PostgreSQL zero-fills its WAL segments).
     /// </summary>

@@ -107,8 +107,9 @@ internal static class JournalReplay
     /// writes one record at a time, over zeros (or past the end of the file), and only after the previous one is durable;
     /// its pages can reach the disk in any order. So:
     /// <list type="bullet">
-    /// <item>a record whose length is intact spans a known range: it is torn if it runs past the end of the file or only
-    /// zeros follow it, and damaged if anything else does (a later record, say);</item>
+    /// <item>a record whose length is intact spans a known range: it is torn if it runs past the end of the file, or if
+    /// part of it is still zeros (a page that never reached the disk; a JSON payload has no zero byte) and only zeros
+    /// follow it. A whole record that fails its checksum, or one followed by anything but zeros, is damaged;</item>
     /// <item>a record whose length is not intact (zeros, or a header page that never reached the disk) is torn if no intact
     /// record follows it anywhere, and damaged if one does.</item>
     /// </list>
@@ -123,7 +124,7 @@ internal static class JournalReplay
             if (problem is not null)
             {
                 var damaged = DeclaredEnd(journal, offset) is { } end
-                    ? end < journal.Length && !IsAllZero(journal.AsSpan(end))
+                    ? end <= journal.Length && (IsWhole(journal, offset, end) || !IsAllZero(journal.AsSpan(end)))
                     : HasIntactRecordAfter(journal, offset + 1);
                 if (damaged)
                 {
@@ -191,6 +192,13 @@ internal static class JournalReplay
         var intact = declared != 0 && Crc32C.Compute(journal.AsSpan(offset, 4)) == BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset + 4));
         return intact ? (int)Math.Min((long)offset + JournalFormat.RecordHeaderSize + declared, int.MaxValue) : null;
     }
+
+    /// <summary>
+    /// Whether every byte of the record's payload reached the disk: an append overwrites zeros, and compact JSON never
+    /// contains a zero byte, so a payload without one was written whole (a checksum failure is then damage).
+    /// </summary>
+    private static bool IsWhole(byte[] journal, int offset, int end) =>
+        !journal.AsSpan(offset + JournalFormat.RecordHeaderSize, end - offset - JournalFormat.RecordHeaderSize).Contains((byte)0);
 
     /// <summary>
     /// Whether an intact record starts anywhere at or after <paramref name="from"/>. Only read when a record is not intact

@@ -34,7 +34,7 @@ public sealed class ReflectionFreeSerializationTests : IDisposable
             "cost calls 1");
         child.Lines.Should().ContainSingle(line => line.StartsWith("missing metadata: ", StringComparison.Ordinal))
             .Which.Should().Contain("DesignResult").And.Contain("CheckpointManagerOptions.SerializerOptions").And.Contain("JsonSerializerContext");
-        child.Lines.Should().ContainInOrder("saved a JsonElement result", "done");
+        child.Lines.Should().ContainInOrder("JsonElement result as json as json", "done");
     }
 
     /// <summary>This assembly's runtime configuration with <c>System.Text.Json.JsonSerializer.IsReflectionEnabledByDefault</c> off.</summary>

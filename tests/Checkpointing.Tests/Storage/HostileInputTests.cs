@@ -298,6 +298,32 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task LastRecordWrittenWholeThatFailsItsChecksum_ThrowsCorrupted_AndIsNotCut()
+    {
+        // An append overwrites zeros and a JSON payload has no zero byte: a last record with every byte written whose
+        // checksum fails was acknowledged and damaged later, not torn by a crash.
+        var directory = _temp.Combine("damaged-last");
+        var (journalPath, records, recordsEnd) = await WriteCardWithThreeJournalRecordsAsync(directory);
+        var journal = await File.ReadAllBytesAsync(journalPath);
+        var last = (int)records[2];
+        journal.AsSpan(last + JournalFormat.RecordHeaderSize, (int)recordsEnd - last - JournalFormat.RecordHeaderSize).Contains((byte)0)
+            .Should().BeFalse("a JSON payload has no zero byte");
+        journal[(last + (int)recordsEnd) / 2] ^= 0x01;
+        await File.WriteAllBytesAsync(journalPath, journal);
+
+        (await new FileSystemCheckpointRepository(directory).Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>())
+            .Which.Offset.Should().Be(last);
+        var owner = new FileSystemCheckpointRepository(directory);
+        var ownership = await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero);
+        await using (ownership)
+        {
+            await owner.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>();
+        }
+
+        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(journal, "an acknowledged record is never cut");
+    }
+
+    [Fact]
     public async Task DamagedRecordFollowedOnlyByZerosAndPartsOfItself_IsATornTail_NotCorruption()
     {
         // A crash in the middle of writing record 3 can leave its header zero, part of its payload on disk and the rest
