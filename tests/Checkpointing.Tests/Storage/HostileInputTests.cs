@@ -284,17 +284,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         journal[(int)records[2] + 4] ^= 0xFF;
         await File.WriteAllBytesAsync(journalPath, journal);
 
-        var reader = new FileSystemCheckpointRepository(directory);
-        (await reader.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>())
-            .Which.Offset.Should().Be(records[1]);
-        var owner = new FileSystemCheckpointRepository(directory);
-        var ownership = await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero);
-        await using (ownership)
-        {
-            await owner.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>();
-        }
-
-        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(journal, "records that were acknowledged are never cut");
+        await AssertCorruptedAtAndNothingCutAsync(directory, journalPath, records[1]);
     }
 
     [Fact]
@@ -311,16 +301,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         journal[(last + (int)recordsEnd) / 2] ^= 0x01;
         await File.WriteAllBytesAsync(journalPath, journal);
 
-        (await new FileSystemCheckpointRepository(directory).Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>())
-            .Which.Offset.Should().Be(last);
-        var owner = new FileSystemCheckpointRepository(directory);
-        var ownership = await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero);
-        await using (ownership)
-        {
-            await owner.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>();
-        }
-
-        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(journal, "an acknowledged record is never cut");
+        await AssertCorruptedAtAndNothingCutAsync(directory, journalPath, last);
     }
 
     [Fact]
@@ -552,6 +533,22 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     /// A card at version 1 in its snapshot, followed by three stage records in its journal (written through the
     /// repository, so no compaction folds them): the journal path and the offsets of the three records.
     /// </summary>
+    /// <summary>A reader and the next owner both get <see cref="CheckpointCorruptedException"/> at <paramref name="offset"/>, and the journal is left as it is.</summary>
+    private static async Task AssertCorruptedAtAndNothingCutAsync(string directory, string journalPath, long offset)
+    {
+        var journal = await File.ReadAllBytesAsync(journalPath);
+        (await new FileSystemCheckpointRepository(directory).Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>())
+            .Which.Offset.Should().Be(offset);
+        var owner = new FileSystemCheckpointRepository(directory);
+        var ownership = await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero);
+        await using (ownership)
+        {
+            await owner.Invoking(r => r.LoadAsync(CardId)).Should().ThrowAsync<CheckpointCorruptedException>();
+        }
+
+        (await File.ReadAllBytesAsync(journalPath)).Should().Equal(journal, "records that were acknowledged are never cut");
+    }
+
     /// <summary>Writes a snapshot and three journal records; returns the journal, the offsets of its records and the end of the last one.</summary>
     private static async Task<(string JournalPath, long[] Records, long RecordsEnd)> WriteCardWithThreeJournalRecordsAsync(string directory)
     {
