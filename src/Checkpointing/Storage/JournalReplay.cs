@@ -170,7 +170,7 @@ internal static class JournalReplay
 
         if (Crc32C.Compute(journal.AsSpan(offset + JournalFormat.RecordHeaderSize, (int)declared)) != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
         {
-            return "journal record checksum mismatch before the end of the journal";
+            return "journal record checksum mismatch";
         }
 
         length = (int)declared;
