@@ -11,8 +11,7 @@ namespace Checkpointing;
 /// <example>
 /// <code>
 /// await using var manager = new CheckpointManager("CARD-123");
-/// if (await manager.CanResumeAsync()) await manager.ResumeAsync();
-/// else await manager.CreateCheckpointAsync(totalStages: 5);
+/// await manager.ResumeOrCreateAsync(totalStages: 5);   // the stored run, or a new one
 /// </code>
 /// </example>
 /// <remarks>
@@ -80,7 +79,10 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     /// <summary>Gets the current checkpoint, or <see langword="null"/> before <see cref="CreateCheckpointAsync"/> or <see cref="ResumeAsync"/>.</summary>
     public PipelineCheckpoint? Checkpoint => _checkpoint;
 
-    /// <summary>Starts a new run for the card, replacing a stored run (never one that cannot be read).</summary>
+    /// <summary>
+    /// Starts a new run for the card, replacing a stored run and its cached answers (never one that cannot be read). To
+    /// resume a stored run when there is one, call <see cref="ResumeOrCreateAsync"/> instead.
+    /// </summary>
     /// <param name="totalStages">The number of stages the pipeline has.</param>
     /// <param name="executionContext">A description of the run, serialized to JSON (repository, branch, flags, ...).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -215,6 +217,22 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             Log.Resumed(_logger, CardId, _checkpoint!.ResumeCount, _checkpoint.StagesCompleted, _cache.Count);
             return _checkpoint;
         }, cancellationToken);
+
+    /// <summary>
+    /// Resumes the stored run if there is one to resume, else starts a new run: the usual opening of a pipeline, in one
+    /// call. The card is owned from the first step, so no other manager can slip in between. A completed run is not
+    /// resumable, so a completed card starts over.
+    /// </summary>
+    /// <param name="totalStages">The number of stages the pipeline has, for a new run.</param>
+    /// <param name="executionContext">A description of a new run, serialized to JSON (repository, branch, flags, ...).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The resumed or new checkpoint.</returns>
+    /// <exception cref="CheckpointLockedException">Another manager owns the card.</exception>
+    /// <exception cref="CheckpointCorruptedException">The stored checkpoint cannot be read; it is left untouched.</exception>
+    public async Task<PipelineCheckpoint> ResumeOrCreateAsync(
+        int totalStages, IReadOnlyDictionary<string, object?>? executionContext = null, CancellationToken cancellationToken = default) =>
+        await ResumeAsync(cancellationToken).ConfigureAwait(false)
+            ?? await CreateCheckpointAsync(totalStages, executionContext, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Returns the first stage, in the given order, that is neither completed nor skipped.</summary>
     /// <param name="allStages">Every stage of the pipeline, in order.</param>

@@ -32,6 +32,54 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ResumeOrCreateAsync_NothingStored_CreatesARun()
+    {
+        var checkpoint = await _manager.ResumeOrCreateAsync(3, new Dictionary<string, object?> { ["repo"] = "r" });
+
+        checkpoint.TotalStages.Should().Be(3);
+        checkpoint.ResumeCount.Should().Be(0);
+        checkpoint.ExecutionContext["repo"].GetString().Should().Be("r");
+        (await _repository.LoadAsync("CARD-1"))!.Version.Should().Be(checkpoint.Version);
+    }
+
+    [Fact]
+    public async Task ResumeOrCreateAsync_ResumableRunStored_ResumesItWithItsStagesAndAnswers()
+    {
+        await _manager.CreateCheckpointAsync(3);
+        await _manager.CacheLlmResponseAsync("build", Stages.Response("p"));
+        await _manager.SaveStageCheckpointAsync("plan", StageStatus.Completed);
+        await _manager.DisposeAsync();
+        var second = NewManager();
+        await using (second)
+        {
+            var checkpoint = await second.ResumeOrCreateAsync(99);
+
+            checkpoint.TotalStages.Should().Be(3, "the stored run is resumed, not replaced");
+            checkpoint.ResumeCount.Should().Be(1);
+            checkpoint.CompletedStages.Should().Equal("plan");
+            second.GetCachedLlmResponse("build", "p").Should().NotBeNull("the answer written ahead survives");
+        }
+    }
+
+    [Fact]
+    public async Task ResumeOrCreateAsync_CompletedRunStored_StartsANewRun()
+    {
+        await _manager.CreateCheckpointAsync(1);
+        await _manager.SaveStageCheckpointAsync("plan", StageStatus.Completed);
+        await _manager.MarkCompletedAsync();
+        await _manager.DisposeAsync();
+        var second = NewManager();
+        await using (second)
+        {
+            var checkpoint = await second.ResumeOrCreateAsync(2);
+
+            checkpoint.Status.Should().Be(CheckpointStatus.Active);
+            checkpoint.TotalStages.Should().Be(2);
+            checkpoint.CompletedStages.Should().BeEmpty();
+        }
+    }
+
+    [Fact]
     public async Task Repository_IsTheStoreGiven_AndReadsWhatTheManagerWrote()
     {
         await _manager.CreateCheckpointAsync(2);
