@@ -17,23 +17,23 @@ internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)
 #if NET9_0_OR_GREATER
         if (response.TryGetStoredPrompt(out var stored))
         {
-            var reader = new Utf8JsonReader(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(stored));
-            if (reader.Read() && reader.TokenType == JsonTokenType.String)
+            var token = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(stored);
+            if (!token.Contains((byte)'\\'))
             {
-                if (!reader.ValueIsEscaped)
-                {
-                    return OfUtf8(reader.ValueSpan);
-                }
+                return OfUtf8(token[1..^1]);
+            }
 
-                var rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
-                try
+            var rented = ArrayPool<byte>.Shared.Rent(token.Length);
+            try
+            {
+                if (ValidatedJsonString.TryUnescape(token, rented, out var length))
                 {
-                    return OfUtf8(rented.AsSpan(0, reader.CopyString(rented)));
+                    return OfUtf8(rented.AsSpan(0, length));
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
 #endif
