@@ -123,7 +123,9 @@ public sealed partial class CheckpointManager
 
     /// <summary>
     /// Returns the cached response to <paramref name="request"/> in a stage, or runs <paramref name="call"/> once and
-    /// stores its response durably (write-ahead) before returning. Concurrent calls for the same request make one call.
+    /// stores its response durably (write-ahead) before returning. Concurrent calls for the same request make one call,
+    /// which runs with a token of its own: a caller that cancels stops only its own wait, and the call is cancelled only
+    /// when every caller waiting for it has gone. An answer that arrives is stored even if its callers have gone.
     /// A response that was truncated or failed (<see cref="LlmResponse.IsReusable"/>) is returned but never cached.
     /// </summary>
     /// <param name="stageName">The stage.</param>
