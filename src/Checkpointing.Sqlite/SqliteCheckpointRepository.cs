@@ -36,6 +36,7 @@ public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, 
     private readonly ILogger _logger;
     private readonly string _connectionString;
     private readonly bool _readOnly;
+    private readonly bool _createsFile;
     private volatile bool _schemaReady;
     private int _disposed;
 
@@ -79,6 +80,7 @@ public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, 
         builder.Pooling = true;
         builder.DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds);
         _readOnly = builder.Mode == SqliteOpenMode.ReadOnly;
+        _createsFile = builder.Mode == SqliteOpenMode.ReadWriteCreate && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
         _connectionString = builder.ToString();
         DatabasePath = builder.DataSource;
     }
