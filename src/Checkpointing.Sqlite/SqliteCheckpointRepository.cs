@@ -21,11 +21,13 @@ namespace Checkpointing.Sqlite;
 /// <item>The store creates and migrates its own schema (<c>schema_migrations</c>) on first use, and refuses a database
 /// whose schema is newer than this code with <see cref="CheckpointVersionException"/>.</item>
 /// <item>One owner per card: <see cref="AcquireOwnershipAsync"/> writes a lease row to <c>card_owners</c>, renewed in the
-/// background while held and deleted on dispose. A crashed owner stops renewing, so its card is free again after
-/// <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/>. Each repository instance is its own owner: writes
+/// background while held and deleted on dispose. The row records the owner process: on Linux, a card whose owner process
+/// is gone from this machine is taken over at once; any other crashed owner stops renewing, so its card is free again
+/// after <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/>. Each repository instance is its own owner: writes
 /// through another instance (or process) are refused with <see cref="CheckpointLockedException"/> while a live lease is
 /// held, and so are writes of an owner whose lease ran out and was taken over.</item>
-/// <item>Documents and changes are stored as the library's JSON (<see cref="CheckpointJson"/>).</item>
+/// <item>Documents and changes are stored as the library's JSON (<see cref="CheckpointJson"/>). On Unix a new database file
+/// is created with mode 0600, and SQLite gives its <c>-wal</c> and <c>-shm</c> files the same mode.</item>
 /// </list>
 /// </remarks>
 public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDisposable, IDisposable
