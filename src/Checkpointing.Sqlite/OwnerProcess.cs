@@ -20,8 +20,11 @@ namespace Checkpointing.Sqlite;
 /// </param>
 internal sealed record OwnerProcess(string Host, long Pid, long? StartTime, string? Scope)
 {
+    private const int HidesUnknown = 0;
+    private const int Hides = 1;
+    private const int DoesNotHide = 2;
     private static OwnerProcess? _current;
-    private static bool? _procHidesProcesses;
+    private static int _procHidesProcesses;
 
     /// <summary>Whether a recorded owner process is still running.</summary>
     public enum Liveness
@@ -109,6 +112,12 @@ internal sealed record OwnerProcess(string Host, long Pid, long? StartTime, stri
 
         try
         {
+            // A /proc mounted for another pid namespace than this process's would show other pids than the ones recorded.
+            if (!string.Equals(new DirectoryInfo("/proc/self").LinkTarget, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            {
+                return null;
+            }
+
             var boot = (await File.ReadAllTextAsync("/proc/sys/kernel/random/boot_id", cancellationToken).ConfigureAwait(false)).Trim();
             var pidNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget;
             return boot.Length == 0 || string.IsNullOrEmpty(pidNamespace) ? null : $"{boot} {pidNamespace}";
@@ -154,9 +163,9 @@ internal sealed record OwnerProcess(string Host, long Pid, long? StartTime, stri
     /// <summary>Reads whether <c>/proc</c> is mounted with <c>hidepid=invisible</c> (or 2, or ptraceable), which hides other users' processes.</summary>
     private static async Task<bool> ProcHidesProcessesAsync(CancellationToken cancellationToken)
     {
-        if (_procHidesProcesses is { } known)
+        if (Volatile.Read(ref _procHidesProcesses) is var known and not HidesUnknown)
         {
-            return known;
+            return known == Hides;
         }
 
         bool hides;
@@ -173,7 +182,7 @@ internal sealed record OwnerProcess(string Host, long Pid, long? StartTime, stri
             hides = true;
         }
 
-        _procHidesProcesses = hides;
+        Volatile.Write(ref _procHidesProcesses, hides ? Hides : DoesNotHide);
         return hides;
     }
 }
