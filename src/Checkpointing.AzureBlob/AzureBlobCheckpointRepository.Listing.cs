@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+
+namespace Checkpointing.AzureBlob;
+
+public sealed partial class AzureBlobCheckpointRepository
+{
+    /// <summary>The start of a snapshot read to find its <c>card_id</c> (the second field) when its name is a hash.</summary>
+    private const int CardIdPrefixBytes = 64 * 1024;
+
+    /// <inheritdoc/>
+    /// <remarks>One listing request per 5,000 blobs; a card whose id is too long to be its blob's name costs one more read.</remarks>
+    public async Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new List<string>();
+        await foreach (var blob in Container.GetBlobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!blob.Name.EndsWith(CardBlobs.SnapshotSuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var baseName = blob.Name[..^CardBlobs.SnapshotSuffix.Length];
+            var id = CardFileName.IsHashed(baseName)
+                ? await ReadCardIdAsync(blob.Name, cancellationToken).ConfigureAwait(false)
+                : CardFileName.TryFromBaseName(baseName);
+            if (id is not null && string.Equals(CardFileName.ToBaseName(id), baseName, StringComparison.Ordinal))
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>Reads <c>card_id</c> from the start of a snapshot, without downloading the whole blob.</summary>
+    private async Task<string?> ReadCardIdAsync(string blobName, CancellationToken cancellationToken)
+    {
+        BinaryData prefix;
+        try
+        {
+            var options = new BlobDownloadOptions { Range = new HttpRange(0, CardIdPrefixBytes) };
+            prefix = (await Container.GetBlobClient(blobName).DownloadContentAsync(options, cancellationToken).ConfigureAwait(false)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (BlobErrors.IsNotFound(ex))
+        {
+            return null;
+        }
+
+        var bytes = prefix.ToMemory().Span;
+        var reader = new Utf8JsonReader(bytes, isFinalBlock: bytes.Length < CardIdPrefixBytes, state: default);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1
+                    && reader.ValueTextEquals(CheckpointJsonNames.CardId) && reader.Read() && reader.TokenType == JsonTokenType.String)
+                {
+                    return reader.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+}
