@@ -19,13 +19,13 @@ internal sealed partial class CardWriter
         var options = new AppendBlobAppendBlockOptions { Conditions = new() { IfAppendPositionEqual = position, LeaseId = _lease.LeaseId } };
         try
         {
-            using var content = new MemoryStream(block, writable: false);
-            await _blobs.Journal.AppendBlockAsync(content, options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (BlobErrors.IsLeaseRefusal(ex))
-        {
-            _lease.MarkLost();
-            throw _lease.LostException(ex);
+            await WithLeaseAsync(
+                async () =>
+                {
+                    using var content = new MemoryStream(block, writable: false);
+                    await _blobs.Journal.AppendBlockAsync(content, options, cancellationToken).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (BlobErrors.IsAppendPositionFailure(ex))
         {
@@ -45,6 +45,38 @@ internal sealed partial class CardWriter
         }
 
         _journalLength = position + block.Length;
+    }
+
+    /// <summary>
+    /// Sends a request that names the lease. When the service refuses the lease, it is renewed: an expired lease that no
+    /// one else took since (the storage service was restarted, or unreachable for longer than the lease) is this owner's
+    /// again, and the refused request, which changed nothing, is sent once more. Otherwise the lease is lost.
+    /// </summary>
+    /// <exception cref="CheckpointLeaseLostException">Another owner took the card.</exception>
+    private async Task WithLeaseAsync(Func<Task> request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await request().ConfigureAwait(false);
+            return;
+        }
+        catch (RequestFailedException ex) when (BlobErrors.IsLeaseRefusal(ex))
+        {
+            if (!await _lease.ConfirmAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw _lease.LostException(ex);
+            }
+        }
+
+        try
+        {
+            await request().ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (BlobErrors.IsLeaseRefusal(ex))
+        {
+            _lease.MarkLost();
+            throw _lease.LostException(ex);
+        }
     }
 
     /// <summary>Replaces the snapshot under <c>If-Match</c> on the ETag this owner last saw (<c>If-None-Match: *</c> when there was none).</summary>

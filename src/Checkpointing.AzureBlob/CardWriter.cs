@@ -181,19 +181,15 @@ internal sealed partial class CardWriter : IAsyncDisposable
         _journalId = null;
         try
         {
-            var lease = new Azure.Storage.Blobs.Models.BlobRequestConditions { LeaseId = _lease.LeaseId };
-            if (keepLease)
-            {
-                await _blobs.Journal.CreateAsync(new() { Conditions = new() { LeaseId = _lease.LeaseId } }, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await _blobs.Journal.DeleteAsync(conditions: lease, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            await WithLeaseAsync(
+                () => keepLease
+                    ? _blobs.Journal.CreateAsync(new() { Conditions = new() { LeaseId = _lease.LeaseId } }, cancellationToken)
+                    : _blobs.Journal.DeleteAsync(conditions: new() { LeaseId = _lease.LeaseId }, cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex) when (BlobErrors.IsLeaseRefusal(ex))
+        catch (CheckpointLeaseLostException)
         {
-            _lease.MarkLost(); // the snapshot is gone; the journal left behind is of an earlier generation and ignored
+            // The snapshot is gone; the journal left behind is of an earlier generation and ignored.
         }
         catch (RequestFailedException ex) when (BlobErrors.IsNotFound(ex))
         {
@@ -246,15 +242,13 @@ internal sealed partial class CardWriter : IAsyncDisposable
         AzureBlobLog.Compacted(_logger, _blobs.CardId, previousJournalBytes, _snapshotBytes, checkpoint.Version);
         try
         {
-            await _blobs.Journal.CreateAsync(new() { Conditions = new() { LeaseId = _lease.LeaseId } }, cancellationToken).ConfigureAwait(false);
+            await WithLeaseAsync(
+                () => _blobs.Journal.CreateAsync(new() { Conditions = new() { LeaseId = _lease.LeaseId } }, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
             _journalLength = 0;
             await AppendAsync(JournalFormat.CreateHeader(journalId), checkpoint.Version + 1, cancellationToken).ConfigureAwait(false);
             _journalId = journalId;
             _journalBlocks = 1;
-        }
-        catch (RequestFailedException ex) when (BlobErrors.IsLeaseRefusal(ex))
-        {
-            _lease.MarkLost(); // the snapshot is stored and complete; the next write is refused
         }
         catch (Exception ex) when (ex is CheckpointException || BlobErrors.IsOutcomeUnknown(ex) || ex is RequestFailedException)
         {

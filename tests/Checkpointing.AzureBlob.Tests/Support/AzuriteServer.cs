@@ -27,6 +27,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     private readonly string _executable;
     private readonly string _folder;
     private Process? _process;
+    private TaskCompletionSource? _closed;
 
     private AzuriteServer(string executable, int port)
     {
@@ -82,11 +83,25 @@ public sealed class AzuriteServer : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>Starts the server again on the same port over the same data.</summary>
-    public Task RestartAsync()
+    /// <summary>
+    /// Stops the server the way a service restart does (SIGTERM; Azurite then saves its metadata and closes), and starts
+    /// it again on the same port over the same data. Azurite keeps its metadata in memory and saves it now and then, so
+    /// a SIGKILL would lose writes it acknowledged: that is the emulator's limit, not the store's, and not tested here.
+    /// </summary>
+    public async Task RestartAsync()
     {
-        Kill();
-        return StartProcessAsync();
+        if (_process is { HasExited: false } process && _closed is { } closed)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Kill(); // the node process does not always exit by itself once the service closed
+        await StartProcessAsync();
     }
 
     /// <inheritdoc/>
@@ -112,13 +127,21 @@ public sealed class AzuriteServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", _folder, "--skipApiVersionCheck", "--loose", "--silent" })
+        foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", _folder, "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry" })
         {
             info.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {_executable}");
-        process.OutputDataReceived += (_, _) => { };
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _closed = closed;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("successfully closed", StringComparison.Ordinal) == true)
+            {
+                closed.TrySetResult();
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
