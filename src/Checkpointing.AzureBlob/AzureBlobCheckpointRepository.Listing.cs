@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 
@@ -6,9 +5,6 @@ namespace Checkpointing.AzureBlob;
 
 public sealed partial class AzureBlobCheckpointRepository
 {
-    /// <summary>The start of a snapshot read to find its <c>card_id</c> (the second field) when its name is a hash.</summary>
-    private const int CardIdPrefixBytes = 64 * 1024;
-
     /// <inheritdoc/>
     /// <remarks>One listing request per 5,000 blobs; a card whose id is too long to be its blob's name costs one more read.</remarks>
     public async Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default)
@@ -41,7 +37,7 @@ public sealed partial class AzureBlobCheckpointRepository
         BinaryData prefix;
         try
         {
-            var options = new BlobDownloadOptions { Range = new HttpRange(0, CardIdPrefixBytes) };
+            var options = new BlobDownloadOptions { Range = new HttpRange(0, SnapshotCardId.PrefixBytes) };
             prefix = (await Container.GetBlobClient(blobName).DownloadContentAsync(options, cancellationToken).ConfigureAwait(false)).Value.Content;
         }
         catch (RequestFailedException ex) when (BlobErrors.IsNotFound(ex))
@@ -50,23 +46,6 @@ public sealed partial class AzureBlobCheckpointRepository
         }
 
         var bytes = prefix.ToMemory().Span;
-        var reader = new Utf8JsonReader(bytes, isFinalBlock: bytes.Length < CardIdPrefixBytes, state: default);
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1
-                    && reader.ValueTextEquals(CheckpointJsonNames.CardId) && reader.Read() && reader.TokenType == JsonTokenType.String)
-                {
-                    return reader.GetString();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        return null;
+        return SnapshotCardId.TryRead(bytes, isWholeDocument: bytes.Length < SnapshotCardId.PrefixBytes);
     }
 }
