@@ -7,7 +7,11 @@ public sealed partial class AzureBlobCheckpointRepository
 {
     /// <inheritdoc/>
     /// <remarks>One listing request per 5,000 blobs; a card whose id is too long to be its blob's name costs one more read.</remarks>
-    public async Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
+    public Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default) =>
+        GuardAsync(null, () => ListCardIdsCoreAsync(cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<string>> ListCardIdsCoreAsync(CancellationToken cancellationToken)
     {
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         var ids = new List<string>();

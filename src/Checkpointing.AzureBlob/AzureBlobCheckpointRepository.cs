@@ -63,7 +63,21 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     public BlobContainerClient Container { get; }
 
     /// <inheritdoc/>
-    public async Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
+    public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default) =>
+        GuardAsync(cardId, () => LoadCoreAsync(cardId, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
+    public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default) =>
+        GuardAsync(cardId, () => ExistsCoreAsync(cardId, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
+    public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default) =>
+        GuardAsync(cardId, () => DeleteCoreAsync(cardId, cancellationToken), cancellationToken);
+
+    private async Task<PipelineCheckpoint?> LoadCoreAsync(string cardId, CancellationToken cancellationToken)
     {
         var blobs = CardBlobs.For(Container, cardId);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
@@ -75,16 +89,14 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
         return (await CardReader.ReadAsync(blobs, cancellationToken).ConfigureAwait(false)).Checkpoint;
     }
 
-    /// <inheritdoc/>
-    public async Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
+    private async Task<bool> ExistsCoreAsync(string cardId, CancellationToken cancellationToken)
     {
         var blobs = CardBlobs.For(Container, cardId);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
         return (await blobs.Snapshot.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
     }
 
-    /// <inheritdoc/>
-    public async Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default)
+    private async Task<bool> DeleteCoreAsync(string cardId, CancellationToken cancellationToken)
     {
         var blobs = CardBlobs.For(Container, cardId);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
@@ -101,6 +113,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     }
 
     /// <inheritdoc/>
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
     public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -112,6 +125,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     }
 
     /// <inheritdoc/>
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -130,6 +144,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     }
 
     /// <inheritdoc/>
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default) =>
         WriteAsync(cardId, async writer =>
         {
@@ -144,7 +159,11 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     /// stopped renewing (its process died) expires on the service and can then be taken. <see cref="Timeout.InfiniteTimeSpan"/>
     /// waits without limit.
     /// </remarks>
-    public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
+    public Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        GuardAsync(cardId, () => AcquireOwnershipCoreAsync(cardId, timeout, cancellationToken), cancellationToken);
+
+    private async Task<IAsyncDisposable> AcquireOwnershipCoreAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var blobs = CardBlobs.For(Container, cardId);
         if (_owned.ContainsKey(blobs.BaseName))
@@ -231,7 +250,10 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
         }
     }
 
-    private async Task<T> WriteAsync<T>(string cardId, Func<CardWriter, Task<T>> write, CancellationToken cancellationToken)
+    private Task<T> WriteAsync<T>(string cardId, Func<CardWriter, Task<T>> write, CancellationToken cancellationToken) =>
+        GuardAsync(cardId, () => WriteCoreAsync(cardId, write, cancellationToken), cancellationToken);
+
+    private async Task<T> WriteCoreAsync<T>(string cardId, Func<CardWriter, Task<T>> write, CancellationToken cancellationToken)
     {
         var blobs = CardBlobs.For(Container, cardId);
         if (_owned.TryGetValue(blobs.BaseName, out var owned))

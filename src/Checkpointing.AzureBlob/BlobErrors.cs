@@ -25,8 +25,8 @@ internal static class BlobErrors
     /// <summary>The append blob is not as long as the writer last saw it.</summary>
     public static bool IsAppendPositionFailure(RequestFailedException ex) => ex.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet;
 
-    /// <summary>The blob does not exist.</summary>
-    public static bool IsNotFound(RequestFailedException ex) => ex.Status == 404;
+    /// <summary>The blob does not exist (but its container does: a missing container must never read as "no checkpoint").</summary>
+    public static bool IsNotFound(RequestFailedException ex) => ex.Status == 404 && ex.ErrorCode != BlobErrorCode.ContainerNotFound;
 
     /// <summary>
     /// Whether a failed write may still have been applied: the request reached the service or may have, and no answer

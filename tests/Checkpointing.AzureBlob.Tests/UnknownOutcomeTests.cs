@@ -90,9 +90,9 @@ public sealed class UnknownOutcomeTests(AzuriteFixture azurite, ITestOutputHelpe
                         // The write may have landed: the owner reads the card back, and the next change follows what is stored.
                         checkpoint = await repository.LoadAsync(checkpoint.CardId) ?? throw new InvalidOperationException("the card vanished");
                     }
-                    catch (Exception reload) when (BlobErrors.IsOutcomeUnknown(reload) || reload is Azure.RequestFailedException)
+                    catch (CheckpointBlobStoreException reload) when (reload.IsTransient)
                     {
-                        output.WriteLine($"reload failed: {reload.GetType().Name}");
+                        output.WriteLine($"reload failed: {reload.Status} {reload.InnerException?.GetType().Name}");
                     }
                 }
             }
