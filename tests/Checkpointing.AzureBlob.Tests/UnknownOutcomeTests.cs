@@ -57,6 +57,28 @@ public sealed class UnknownOutcomeTests(AzuriteFixture azurite, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task CompactionCutOffAfterTheSnapshot_LosesNothing_AndTheNextChangeStartsAGeneration()
+    {
+        var (repository, policy, container) = await OpenAsync(LostResponses.IsJournalCreation, 0);
+        var checkpoint = await Cards.CreateAsync(repository, "cut-compaction");
+        await using (await repository.AcquireOwnershipAsync(checkpoint.CardId, TimeSpan.Zero))
+        {
+            checkpoint = await AppendAsync(repository, checkpoint);
+            policy.Enabled = true;
+            await repository.CompactAsync(checkpoint.CardId); // the snapshot lands; recreating the journal never answers
+            policy.Enabled = false;
+            policy.Lost.Should().BeGreaterThan(0);
+            (await new AzureBlobCheckpointRepository(container).LoadAsync(checkpoint.CardId)).ShouldMatch(checkpoint, "after the cut-off compaction");
+            checkpoint = await AppendAsync(repository, checkpoint);
+            checkpoint = await AppendAsync(repository, checkpoint);
+        }
+
+        var stored = (await new AzureBlobCheckpointRepository(container).LoadAsync(checkpoint.CardId))!;
+        stored.ShouldMatch(checkpoint, "every change after the cut-off compaction");
+        Cards.ShouldHoldEveryChange(stored);
+    }
+
+    [Fact]
     public async Task AzuriteRestartedMidRun_TheOwnerRecovers_AndNothingAcknowledgedIsLost()
     {
         var container = await azurite.Server.NewContainerAsync("restart");

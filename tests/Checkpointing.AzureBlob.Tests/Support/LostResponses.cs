@@ -26,6 +26,10 @@ public sealed class LostResponses(Func<Request, bool> matches, int times) : Http
     public static bool IsSnapshotUpload(Request request) =>
         request.Method == RequestMethod.Put && request.Uri.Path.EndsWith(".json", StringComparison.Ordinal) && !request.Uri.Query.Contains("comp=", StringComparison.Ordinal);
 
+    /// <summary>Matches the creation of a journal (a new, empty append blob), step 2 of a compaction.</summary>
+    public static bool IsJournalCreation(Request request) =>
+        request.Method == RequestMethod.Put && request.Uri.Path.EndsWith(".journal", StringComparison.Ordinal) && !request.Uri.Query.Contains("comp=", StringComparison.Ordinal);
+
     /// <inheritdoc/>
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => throw new NotSupportedException("the store is async");
 
