@@ -90,6 +90,13 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync()
     {
+        await StopAsync();
+        await StartAgainAsync();
+    }
+
+    /// <summary>Stops the server the way a service stop does (SIGTERM; Azurite saves its metadata and closes).</summary>
+    public async Task StopAsync()
+    {
         if (_process is { HasExited: false } process && _closed is { } closed)
         {
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -101,8 +108,10 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
 
         Kill(); // the node process does not always exit by itself once the service closed
-        await StartProcessAsync();
     }
+
+    /// <summary>Starts the stopped server again on the same port over the same data.</summary>
+    public Task StartAgainAsync() => StartProcessAsync();
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()
