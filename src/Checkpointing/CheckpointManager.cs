@@ -98,7 +98,9 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
             var checkpoint = _creator.CreateCheckpoint(CardId, totalStages, executionContext, (stored?.Version ?? 0) + 1);
+            var writeStarted = _options.TimeProvider.GetTimestamp();
             await _repository.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+            StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, null);
             _checkpoint = checkpoint;
             _cache.Rebuild(null);
             Log.CheckpointCreated(_logger, checkpoint.CheckpointId, CardId, totalStages, checkpoint.Version);
@@ -204,6 +206,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     public Task<PipelineCheckpoint?> ResumeAsync(CancellationToken cancellationToken = default) =>
         WithGateAsync(async () =>
         {
+            var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _restorer.LoadResumableAsync(CardId, cancellationToken).ConfigureAwait(false);
             if (stored is null)
@@ -214,6 +217,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             _checkpoint = stored;
             await PersistAsync(new CheckpointResumed(stored.Version + 1, _creator.Now), cancellationToken).ConfigureAwait(false);
             _cache.Rebuild(_checkpoint);
+            Instruments.ResumeDuration.Record(_options.TimeProvider.GetElapsedTime(resumeStarted).TotalSeconds);
             Log.Resumed(_logger, CardId, _checkpoint!.ResumeCount, _checkpoint.StagesCompleted, _cache.Count);
             return _checkpoint;
         }, cancellationToken);
@@ -366,7 +370,9 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
     {
         var next = change.ApplyTo(RequireCheckpoint());
+        var writeStarted = _options.TimeProvider.GetTimestamp();
         await _repository.SaveChangeAsync(next, change, cancellationToken).ConfigureAwait(false);
+        StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, change);
         _checkpoint = next;
     }
 
