@@ -127,6 +127,9 @@ public sealed class TelemetryTests : IDisposable
             metric.Description.Should().NotBeNullOrWhiteSpace();
             metric.MetricType.Should().Be(MetricType.Histogram);
         }
+
+        BucketBounds("checkpointing.stage.duration").Should().Contain([1, 60, 3600], "stage durations are seconds to hours, not the SDK's millisecond defaults");
+        BucketBounds("checkpointing.store.write.duration").Should().Contain([0.001, 0.01, 0.1]);
     }
 
     private async Task<CheckpointManager> OpenAsync()
@@ -142,6 +145,22 @@ public sealed class TelemetryTests : IDisposable
         IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         var value => value.ToString(),
     };
+
+    private List<double> BucketBounds(string name)
+    {
+        var bounds = new List<double>();
+        foreach (ref readonly var point in Latest(name).GetMetricPoints())
+        {
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                bounds.Add(bucket.ExplicitBound);
+            }
+
+            break;
+        }
+
+        return bounds;
+    }
 
     private Metric Latest(string name) => _metrics.Last(m => m.Name == name);
 
