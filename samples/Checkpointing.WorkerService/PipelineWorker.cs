@@ -36,13 +36,12 @@ public sealed partial class PipelineWorker(
     private async Task RunCardAsync(string cardId, CancellationToken stoppingToken)
     {
         await using var manager = managers.Create(cardId);
-        if (await manager.Repository.LoadAsync(cardId, stoppingToken) is { Status: CheckpointStatus.Completed })
+        var checkpoint = await manager.ResumeOrCreateAsync(totalStages: Stages.Length, cancellationToken: stoppingToken);
+        if (checkpoint.Status == CheckpointStatus.Completed)
         {
-            LogAlreadyDone(logger, cardId);   // a finished card is kept, not paid for again
+            LogAlreadyDone(logger, cardId);   // a finished card is kept as it is, not paid for again
             return;
         }
-
-        await manager.ResumeOrCreateAsync(totalStages: Stages.Length, cancellationToken: stoppingToken);
 
         var previous = "the card's description";
         foreach (var stage in Stages)
