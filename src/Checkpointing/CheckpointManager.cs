@@ -223,7 +223,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     /// <param name="totalStages">The number of stages the pipeline has, for a new run.</param>
     /// <param name="executionContext">A description of a new run, serialized to JSON (repository, branch, flags, ...).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The resumed, completed or new checkpoint.</returns>
+    /// <returns>The resumed, completed or new checkpoint; the one this manager already has when called again.</returns>
     /// <exception cref="CheckpointLockedException">Another manager owns the card.</exception>
     /// <exception cref="CheckpointCorruptedException">The stored checkpoint cannot be read; it is left untouched.</exception>
     public Task<PipelineCheckpoint> ResumeOrCreateAsync(
@@ -232,6 +232,11 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(totalStages);
         return WithGateAsync(async () =>
         {
+            if (_checkpoint is { } open)
+            {
+                return open;   // this manager has already opened the run: opening it again changes nothing
+            }
+
             var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
@@ -377,6 +382,10 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The change before it is durable; a compaction failure must not report it as failed.
+        catch (ObjectDisposedException ex)
+        {
+            Log.StoreDisposedFirst(_logger, CardId, ex);
+        }
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -480,7 +489,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
 
     private PipelineCheckpoint RequireCheckpoint() =>
         _checkpoint ?? throw new InvalidOperationException(
-            $"Card '{CardId}' has no checkpoint in this manager yet: call CreateCheckpointAsync or ResumeAsync first.");
+            $"Card '{CardId}' has no checkpoint in this manager yet: call ResumeOrCreateAsync (or CreateCheckpointAsync, ResumeAsync) first.");
 
     private async Task<T> WithGateAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
     {

@@ -46,7 +46,7 @@ public sealed partial class CheckpointManager
             }
 
             if (stored.Status == StageStatus.Completed
-                && (checkpoint.Status == CheckpointStatus.Completed || await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false)))
+                && (IsKeptAsCompleted(checkpoint, stored, options) || await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false)))
             {
                 telemetry.Outcome = "reused";
                 return ReadStoredResult<T>(stored);
@@ -218,7 +218,7 @@ public sealed partial class CheckpointManager
         {
             if (!File.Exists(artifact))
             {
-                throw new CheckpointArtifactException(context.StageName, artifact, "was registered but does not exist when the stage ends");
+                throw new CheckpointArtifactException(context.StageName, artifact, "was registered but does not exist when the stage ends: write the file before the stage's work returns, or do not register it");
             }
 
             digests[artifact] = await ArtifactDigest.ComputeAsync(artifact, cancellationToken).ConfigureAwait(false);
@@ -240,6 +240,25 @@ public sealed partial class CheckpointManager
         }
     }
 
+    /// <summary>A completed run's stored results are returned as they are; a changed fingerprint there is only logged.</summary>
+    private bool IsKeptAsCompleted(PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options)
+    {
+        if (checkpoint.Status != CheckpointStatus.Completed)
+        {
+            return false;
+        }
+
+        if (options.Fingerprint is { } requested && StoredFingerprint(stored) is var storedFingerprint && storedFingerprint != requested)
+        {
+            Log.FingerprintIgnoredInCompletedRun(_logger, CardId, stored.StageName, storedFingerprint, requested);
+        }
+
+        return true;
+    }
+
+    private static string? StoredFingerprint(StageCheckpoint stored) =>
+        stored.Metadata.TryGetValue(FingerprintKey, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+
     private async Task<bool> IsStillValidAsync(
         PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options, CancellationToken cancellationToken)
     {
@@ -255,7 +274,7 @@ public sealed partial class CheckpointManager
             return false;
         }
 
-        var storedFingerprint = stored.Metadata.TryGetValue(FingerprintKey, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        var storedFingerprint = StoredFingerprint(stored);
         if (options.Fingerprint is not null && options.Fingerprint != storedFingerprint)
         {
             Log.StageRerun(_logger, CardId, stored.StageName, $"its fingerprint changed from '{storedFingerprint}' to '{options.Fingerprint}'");
