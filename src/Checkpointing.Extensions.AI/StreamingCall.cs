@@ -69,9 +69,10 @@ internal sealed class StreamingCall : IAsyncDisposable
             {
                 await _lookup.ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException || _abandon.IsCancellationRequested)
             {
-                // The abandoned stream was cancelled, as it should be: nothing was cached.
+                // The abandoned stream was cancelled (however the inner client reports it): nothing was cached, and
+                // the caller that walked away has no use for the failure.
             }
         }
 
