@@ -5,7 +5,7 @@ using Xunit;
 namespace Checkpointing.Extensions.DependencyInjection.Tests;
 
 /// <summary>
-/// The README's integration snippets are marked <c>&lt;!-- snippet: path --&gt;</c> and must appear, line by line
+/// The integration snippets of the README and of the two integration packages' READMEs are marked <c>&lt;!-- snippet: path --&gt;</c> and must appear, line by line
 /// (indentation aside), in that file, which the solution builds: the README cannot show code that does not compile.
 /// </summary>
 public sealed partial class ReadmeSnippetTests
@@ -14,11 +14,14 @@ public sealed partial class ReadmeSnippetTests
     public void EveryMarkedSnippet_AppearsInItsSourceFile()
     {
         var root = RepositoryRoot();
-        var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
-        var snippets = SnippetPattern().Matches(readme);
+        string[] readmes =
+        [
+            "README.md", "src/Checkpointing.Extensions.AI/README.md", "src/Checkpointing.Extensions.DependencyInjection/README.md",
+        ];
+        var snippets = readmes.SelectMany(readme => SnippetPattern().Matches(File.ReadAllText(Path.Combine(root, readme)).ReplaceLineEndings("\n"))).ToList();
 
-        snippets.Should().HaveCountGreaterThanOrEqualTo(6, "the integration sections take their code from the sample");
-        foreach (Match snippet in snippets)
+        snippets.Should().HaveCountGreaterThanOrEqualTo(9, "the integration sections take their code from the sample and the tests");
+        foreach (var snippet in snippets)
         {
             var path = snippet.Groups["path"].Value;
             var source = Lines(File.ReadAllText(Path.Combine(root, path)));
