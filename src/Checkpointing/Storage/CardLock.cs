@@ -106,7 +106,7 @@ internal static class CardLock
 
             if (waited >= timeout)
             {
-                throw new CheckpointLockedException(cardId, lockPath, waited, DescribeOwner(lockPath), null);
+                throw new CheckpointLockedException(cardId, lockPath, waited, DescribeOwner(lockPath), leaseExpiresAt: null);
             }
 
             var remaining = timeout - waited;
