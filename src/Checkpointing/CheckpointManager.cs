@@ -202,9 +202,10 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     public Task<PipelineCheckpoint?> ResumeAsync(CancellationToken cancellationToken = default) =>
         WithGateAsync(async () =>
         {
+            var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _restorer.LoadResumableAsync(CardId, cancellationToken).ConfigureAwait(false);
-            return stored is null ? null : await ResumeCoreAsync(stored, cancellationToken).ConfigureAwait(false);
+            return stored is null ? null : await ResumeCoreAsync(stored, resumeStarted, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>
@@ -236,11 +237,12 @@ public sealed partial class CheckpointManager : IAsyncDisposable
                 return open;   // this manager has already opened the run: opening it again changes nothing
             }
 
+            var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
             if (CheckpointRestorer.IsResumable(stored))
             {
-                return await ResumeCoreAsync(stored!, cancellationToken).ConfigureAwait(false);
+                return await ResumeCoreAsync(stored!, resumeStarted, cancellationToken).ConfigureAwait(false);
             }
 
             if (stored is { Status: CheckpointStatus.Completed })
@@ -438,19 +440,22 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         int totalStages, IReadOnlyDictionary<string, object?>? executionContext, PipelineCheckpoint? stored, CancellationToken cancellationToken)
     {
         var checkpoint = _creator.CreateCheckpoint(CardId, totalStages, executionContext, (stored?.Version ?? 0) + 1);
+        var writeStarted = _options.TimeProvider.GetTimestamp();
         await _repository.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+        StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, null);
         _checkpoint = checkpoint;
         _cache.Rebuild(null);
         Log.CheckpointCreated(_logger, checkpoint.CheckpointId, CardId, totalStages, checkpoint.Version);
         return checkpoint;
     }
 
-    private async Task<PipelineCheckpoint> ResumeCoreAsync(PipelineCheckpoint stored, CancellationToken cancellationToken)
+    private async Task<PipelineCheckpoint> ResumeCoreAsync(PipelineCheckpoint stored, long resumeStarted, CancellationToken cancellationToken)
     {
         _checkpoint = stored;
         await PersistAsync(new CheckpointResumed(stored.Version + 1, _creator.Now), cancellationToken).ConfigureAwait(false);
         var resumed = _checkpoint!;
         _cache.Rebuild(resumed);
+        Instruments.ResumeDuration.Record(_options.TimeProvider.GetElapsedTime(resumeStarted).TotalSeconds);
         Log.Resumed(_logger, CardId, resumed.ResumeCount, resumed.StagesCompleted, _cache.Count);
         return resumed;
     }
@@ -458,7 +463,9 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
     {
         var next = change.ApplyTo(RequireCheckpoint());
+        var writeStarted = _options.TimeProvider.GetTimestamp();
         await _repository.SaveChangeAsync(next, change, cancellationToken).ConfigureAwait(false);
+        StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, change);
         _checkpoint = next;
     }
 

@@ -36,16 +36,19 @@ public sealed partial class CheckpointManager
         ArgumentNullException.ThrowIfNull(work);
         options ??= new StageOptions();
         var checkpoint = RequireCheckpoint();
+        using var telemetry = new StageTelemetry(CardId, stageName, _options.TimeProvider);
         if (checkpoint.StageCheckpoints.TryGetValue(stageName, out var stored))
         {
             if (stored.Status == StageStatus.Skipped)
             {
+                telemetry.Outcome = "skipped";
                 return default!;
             }
 
             if (stored.Status == StageStatus.Completed
                 && (IsKeptAsCompleted(checkpoint, stored, options) || await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false)))
             {
+                telemetry.Outcome = "reused";
                 return ReadStoredResult<T>(stored);
             }
         }
@@ -55,12 +58,14 @@ public sealed partial class CheckpointManager
         {
             await SaveStageCheckpointAsync(stageName, StageStatus.Skipped, cancellationToken: cancellationToken).ConfigureAwait(false);
             ReportProgress();
+            telemetry.Outcome = "skipped";
             return default!;
         }
 
         await SetCurrentStageAsync(stageName, cancellationToken).ConfigureAwait(false);
         ReportProgress();
         var context = new StageContext(this, stageName);
+        StageContext.CurrentSlot.Value = context;   // the ambient stage (StageContext.Current) of the work's async flow
         var start = _creator.Now;
         T result;
         Dictionary<string, ArtifactDigest> digests;
@@ -88,6 +93,8 @@ public sealed partial class CheckpointManager
             await SaveStageCoreAsync(attempt, CancellationToken.None).ConfigureAwait(false);
             Log.StageFailed(_logger, CardId, stageName, ex);
             ReportProgress();
+            telemetry.Outcome = "failed";
+            telemetry.RecordRetries(_checkpoint);
             throw;
         }
 
@@ -101,6 +108,8 @@ public sealed partial class CheckpointManager
         };
         await SaveStageCoreAsync(completed, cancellationToken).ConfigureAwait(false);
         ReportProgress();
+        telemetry.Outcome = "ran";
+        telemetry.RecordRetries(_checkpoint);
         return result;
     }
 
@@ -135,7 +144,7 @@ public sealed partial class CheckpointManager
     /// <returns>The response.</returns>
     public async Task<LlmResponse> GetOrAddLlmResponseAsync(
         string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken = default) =>
-        (await GetOrAddLlmResponseCoreAsync(stageName, request, call, cancellationToken).ConfigureAwait(false)).Response;
+        (await GetOrAddLlmResponseObservedAsync(stageName, request, call, cancellationToken).ConfigureAwait(false)).Response;
 
     /// <summary>Sums the LLM usage of the run per stage, and what cache hits saved.</summary>
     /// <returns>The report.</returns>
