@@ -195,17 +195,9 @@ internal static class CheckpointJsonReader
                     promptElement = property.Value;
                     break;
                 case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
-                case N.Response when property.Value.ValueKind == JsonValueKind.String:
-                    if (context.DeferResponseText)
-                    {
-                        storedResponse = property.Value;
-                    }
-                    else
-                    {
-                        response = property.Value.GetString();
-                    }
-
-                    break;
+                case N.Response when context.DeferResponseText: storedResponse = property.Value; break;
+                case N.Response when property.Value.ValueKind == JsonValueKind.String: response = property.Value.GetString(); break;
+                case N.Response: storedResponse = property.Value.Clone(); break; // not a string: kept and written back as it is
                 case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
                 default: fields.AddUnknown(name, property.Value); break;
             }
@@ -218,7 +210,7 @@ internal static class CheckpointJsonReader
 
         var read = context.DeferResponseText
             ? new LlmResponse(promptElement, storedResponse ?? default)
-            : new LlmResponse(prompt, response ?? string.Empty);
+            : storedResponse is { } notText ? new LlmResponse(prompt, notText) : new LlmResponse(prompt, response ?? string.Empty);
         return read with
         {
             Model = model,
@@ -245,9 +237,9 @@ internal static class CheckpointJsonReader
             var value = property.Value;
             switch (property.Name)
             {
-                case N.PromptTokens when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var tokens): promptTokens = tokens; break;
-                case N.CompletionTokens when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var tokens): completionTokens = tokens; break;
-                case N.Cost when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var amount): cost = amount; break;
+                case N.PromptTokens when UsageNumbers.TryGetCount(value, out var tokens): promptTokens = tokens; break;
+                case N.CompletionTokens when UsageNumbers.TryGetCount(value, out var tokens): completionTokens = tokens; break;
+                case N.Cost when UsageNumbers.TryGetAmount(value, out var amount): cost = amount; break;
                 case N.Currency when value.ValueKind == JsonValueKind.String: currency = value.GetString(); break;
                 default: return null;
             }

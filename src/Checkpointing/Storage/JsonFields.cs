@@ -34,9 +34,10 @@ internal static class JsonFields
             throw context.Corrupt("document", "the file starts with a UTF-8 byte order mark, which checkpoint files never have");
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(utf8, DocumentOptions);
+            document = JsonDocument.Parse(utf8, DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -48,6 +49,16 @@ internal static class JsonFields
 
             throw new CheckpointCorruptedException(context.File, context.Offset, $"not valid JSON: {ex.Message}", ex);
         }
+
+        // Strings are decoded later (prompts and responses only when first read): refuse now what could not be decoded then.
+        var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
+        if (undecodable >= 0)
+        {
+            document.Dispose();
+            throw new CheckpointCorruptedException(context.File, (context.Offset ?? 0) + undecodable, problem!);
+        }
+
+        return document;
     }
 
     /// <summary>Turns the zero-based line and byte-in-line of a JSON error into a byte offset in the document.</summary>
