@@ -26,6 +26,10 @@ internal static class CheckpointJsonReader
         {
             return ReadSnapshot(document.RootElement, context);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
+        {
+            throw context.Unreadable("document", ex);
+        }
         finally
         {
             if (!context.DeferResponseText)
@@ -61,24 +65,24 @@ internal static class CheckpointJsonReader
             switch (name)
             {
                 case N.SchemaVersion: schemaVersion = GetInt64(value, name, context); break;
-                case N.Version: version = GetInt64(value, name, context); break;
+                case N.Version: version = GetVersion(value, name, context); break;
                 case N.JournalId: journalId = GetNullableString(value, name, context); break;
                 case N.CheckpointId: checkpointId = GetString(value, name, context); break;
                 case N.CardId: cardId = GetString(value, name, context); break;
                 case N.Status: status = ParseCheckpointStatus(GetString(value, name, context), name, context); break;
                 case N.CreatedAt: createdAt = GetTimestamp(value, name, context); break;
                 case N.UpdatedAt: updatedAt = GetTimestamp(value, name, context); break;
-                case N.CompletedStages: completed = GetStrings(value, name, context); break;
-                case N.FailedStages: failed = GetStrings(value, name, context); break;
-                case N.SkippedStages: skipped = GetStrings(value, name, context); break;
-                case N.CurrentStage: currentStage = GetNullableString(value, name, context); break;
+                case N.CompletedStages: completed = GetStageNames(value, name, context); break;
+                case N.FailedStages: failed = GetStageNames(value, name, context); break;
+                case N.SkippedStages: skipped = GetStageNames(value, name, context); break;
+                case N.CurrentStage: currentStage = GetNullableStageName(value, name, context); break;
                 case N.StageCheckpoints: stages = ReadStages(value, context); break;
                 case N.ExecutionContext: executionContext = GetMap(value, name, context); break;
-                case N.TotalStages: totalStages = GetInt32(value, name, context); break;
+                case N.TotalStages: totalStages = GetCounter(value, name, context); break;
                 case N.StagesCompleted: GetInt32(value, name, context); break;
                 case N.TotalDurationSeconds: totalDuration = GetSeconds(value, name, context); break;
                 case N.EstimatedRemainingSeconds: remaining = GetSeconds(value, name, context); break;
-                case N.ResumeCount: resumeCount = GetInt32(value, name, context); break;
+                case N.ResumeCount: resumeCount = GetCounter(value, name, context); break;
                 case N.LastResumeTime: lastResume = GetNullableTimestamp(value, name, context); break;
                 case N.Metadata: metadata = GetMap(value, name, context); break;
                 case N.PendingLlmResponses: pending = ReadPending(value, context); break;
@@ -114,6 +118,16 @@ internal static class CheckpointJsonReader
             Version = version,
             AdditionalProperties = fields.Unknown,
         };
+        try
+        {
+            // Summed once now, checked, so that a later save cannot fail on durations this load accepted.
+            _ = checkpoint.CompletedTicks;
+        }
+        catch (OverflowException ex)
+        {
+            throw new CheckpointCorruptedException(context.File, context.Offset, "the completed stages' durations sum past what a TimeSpan holds", ex);
+        }
+
         return new SnapshotDocument(checkpoint, journalId);
     }
 
@@ -140,7 +154,7 @@ internal static class CheckpointJsonReader
             fields.Add(name);
             switch (name)
             {
-                case N.StageName: stageName = GetString(value, field, context); break;
+                case N.StageName: stageName = GetStageName(value, field, context); break;
                 case N.Status: status = ParseStageStatus(GetString(value, field, context), field, context); break;
                 case N.StartTime: startTime = GetNullableTimestamp(value, field, context) ?? default; break;
                 case N.EndTime: endTime = GetNullableTimestamp(value, field, context); break;
@@ -149,12 +163,13 @@ internal static class CheckpointJsonReader
                 case N.Artifacts: artifacts = GetStrings(value, field, context); break;
                 case N.LlmResponses: responses = ReadResponses(value, field, context); break;
                 case N.ErrorMessage: errorMessage = GetNullableString(value, field, context); break;
-                case N.RetryCount: retryCount = GetInt32(value, field, context); break;
+                case N.RetryCount: retryCount = GetCounter(value, field, context); break;
                 case N.Metadata: metadata = GetMap(value, field, context); break;
                 default: fields.AddUnknown(name, value); break;
             }
         }
 
+        StageMetadataRules.Validate(metadata, path + "." + N.Metadata, context);
         return new StageCheckpoint
         {
             StageName = stageName ?? throw context.Corrupt(path + "." + N.StageName, "required field is missing"),
@@ -284,6 +299,7 @@ internal static class CheckpointJsonReader
         foreach (var property in value.EnumerateObject())
         {
             fields.Add(property.Name);
+            RequireStageNameKey(property.Name, N.StageCheckpoints, context);
             properties.Add(property);
         }
 
@@ -298,9 +314,9 @@ internal static class CheckpointJsonReader
                 var stage = ReadStage(property.Value, N.StageCheckpoints + "." + property.Name, readContext);
                 stages[i] = stage.StageName == property.Name ? stage : stage with { StageName = property.Name };
             }
-            catch (CheckpointException ex)
+            catch (Exception ex) when (ex is CheckpointException or InvalidOperationException or FormatException or OverflowException)
             {
-                errors[i] = ex;
+                errors[i] = ex is CheckpointException ? ex : readContext.Unreadable(N.StageCheckpoints + "." + properties[i].Name, ex);
             }
         }
 
@@ -324,6 +340,14 @@ internal static class CheckpointJsonReader
         return StageCheckpointMap.From(stages);
     }
 
+    private static void RequireStageNameKey(string name, string field, in JsonReadContext context)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw context.Corrupt($"{field}.\"{name}\"", "a stage name is empty or white space");
+        }
+    }
+
     private static ImmutableDictionary<string, IReadOnlyList<LlmResponse>> ReadPending(JsonElement value, in JsonReadContext context)
     {
         RequireKind(value, JsonValueKind.Object, N.PendingLlmResponses, "an object", context);
@@ -331,6 +355,7 @@ internal static class CheckpointJsonReader
         foreach (var property in value.EnumerateObject())
         {
             var field = N.PendingLlmResponses + "." + property.Name;
+            RequireStageNameKey(property.Name, N.PendingLlmResponses, context);
             if (!builder.TryAdd(property.Name, ReadResponses(property.Value, field, context)))
             {
                 throw context.Corrupt(field, "duplicate key");

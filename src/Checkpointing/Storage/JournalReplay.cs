@@ -56,9 +56,9 @@ internal static class JournalReplay
                 changes[i] = ChangeJsonReader.Read(
                     journal.AsMemory(offset + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, offset, DeferResponseText: true));
             }
-            catch (CheckpointException ex)
+            catch (Exception ex) when (ex is CheckpointException or InvalidOperationException or FormatException or OverflowException)
             {
-                errors[i] = ex;
+                errors[i] = ex is CheckpointException ? ex : new CheckpointCorruptedException(path, offset, $"journal record cannot be read: {ex.Message}", ex);
             }
         }
 
@@ -82,14 +82,7 @@ internal static class JournalReplay
                 ExceptionDispatchInfo.Throw(error);
             }
 
-            var change = changes[i]!;
-            if (change.Version != checkpoint.Version + 1)
-            {
-                throw new CheckpointCorruptedException(
-                    path, records[i].Offset, $"journal record has version {change.Version}; expected {checkpoint.Version + 1}");
-            }
-
-            checkpoint = change.ApplyTo(checkpoint);
+            checkpoint = StoredChange.Apply(checkpoint, changes[i]!, path, records[i].Offset);
         }
 
         if (framingError is not null)

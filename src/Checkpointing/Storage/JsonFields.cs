@@ -141,6 +141,38 @@ internal static class JsonFields
             ? number
             : throw context.WrongType(field, "a 32-bit integer", value);
 
+    /// <summary>Reads a stage name: a string that is not empty or white space (the manager accepts no other).</summary>
+    internal static string GetStageName(JsonElement value, string field, in JsonReadContext context)
+    {
+        var name = GetString(value, field, context);
+        return string.IsNullOrWhiteSpace(name) ? throw context.Corrupt(field, "a stage name is empty or white space") : name;
+    }
+
+    /// <summary>Reads a stage name or null.</summary>
+    internal static string? GetNullableStageName(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.Null ? null : GetStageName(value, field, context);
+
+    /// <summary>Reads stage names.</summary>
+    internal static ImmutableList<string> GetStageNames(JsonElement value, string field, in JsonReadContext context)
+    {
+        var names = GetStrings(value, field, context);
+        return names.Exists(string.IsNullOrWhiteSpace) ? throw context.Corrupt(field, "a stage name is empty or white space") : names;
+    }
+
+    /// <summary>Reads a counter the library adds one to (resumes, retries): from 0, below <see cref="int.MaxValue"/>.</summary>
+    internal static int GetCounter(JsonElement value, string field, in JsonReadContext context)
+    {
+        var count = GetInt32(value, field, context);
+        return count is >= 0 and < int.MaxValue ? count : throw context.Corrupt(field, $"{count} is not a count the library can go on from");
+    }
+
+    /// <summary>Reads a version: from 0, below <see cref="long.MaxValue"/> (the next change must have a version too).</summary>
+    internal static long GetVersion(JsonElement value, string field, in JsonReadContext context)
+    {
+        var version = GetInt64(value, field, context);
+        return version is >= 0 and < long.MaxValue ? version : throw context.Corrupt(field, $"{version} is not a version the library can go on from");
+    }
+
     internal static TimeSpan GetSeconds(JsonElement value, string field, in JsonReadContext context)
     {
         if (value.ValueKind == JsonValueKind.Null)
