@@ -51,14 +51,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxFileBytes, Array.MaxLength, nameof(options));
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FileSystemCheckpointRepository>();
         Directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
-        if (OperatingSystem.IsWindows())
-        {
-            System.IO.Directory.CreateDirectory(Directory);
-        }
-        else
-        {
-            System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        DurableDirectory.Create(Directory);
     }
 
     /// <summary>Gets the full path of the checkpoint directory.</summary>
