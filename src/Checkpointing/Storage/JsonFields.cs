@@ -49,6 +49,13 @@ internal static class JsonFields
 
             throw new CheckpointCorruptedException(context.File, context.Offset, $"not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Comparing property names for duplicates decodes them: one that cannot be decoded fails here.
+            var at = JsonTextValidation.FindUndecodable(utf8.Span, out var decodeProblem);
+            throw new CheckpointCorruptedException(
+                context.File, at >= 0 ? (context.Offset ?? 0) + at : context.Offset, decodeProblem ?? $"a property name cannot be decoded: {ex.Message}", ex);
+        }
 
         // Strings are decoded later (prompts and responses only when first read): refuse now what could not be decoded then.
         var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
