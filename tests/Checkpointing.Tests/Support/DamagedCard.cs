@@ -79,14 +79,25 @@ public static class DamagedCard
             (await manager.Invoking(m => m.ResumeOrCreateAsync(3)).Should().ThrowAsync<CheckpointException>()).Which.Should().BeOfType(error.GetType());
         }
 
-        Files(directory).Should().BeEquivalentTo(before, "a failed load or resume changes no file");
+        AssertSameFiles(directory, before, "a failed load or resume changes no file");
         await using (await new FileSystemCheckpointRepository(directory).AcquireOwnershipAsync(cardId, TimeSpan.Zero))
         {
             // The lock was released: a new owner gets the card at once.
         }
 
-        Files(directory).Should().BeEquivalentTo(before, "taking and releasing ownership changes no file");
+        AssertSameFiles(directory, before, "taking and releasing ownership changes no file");
         return error;
+    }
+
+    /// <summary>Asserts the directory holds exactly <paramref name="expected"/> (lock files aside), byte for byte.</summary>
+    public static void AssertSameFiles(string directory, Dictionary<string, byte[]> expected, string because)
+    {
+        var actual = Files(directory);
+        actual.Keys.Should().BeEquivalentTo(expected.Keys, because);
+        foreach (var (name, bytes) in expected)
+        {
+            actual[name].AsSpan().SequenceEqual(bytes).Should().BeTrue($"{name} is unchanged: {because}");
+        }
     }
 
     /// <summary>Every file of the directory but lock files, by name, with its bytes.</summary>

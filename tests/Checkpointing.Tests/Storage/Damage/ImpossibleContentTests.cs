@@ -81,7 +81,7 @@ public sealed class ImpossibleContentTests : IDisposable
             await manager.Invoking(m => m.SaveStageCheckpointAsync("late", StageStatus.Completed)).Should().ThrowAsync<InvalidOperationException>();
             await manager.Invoking(m => m.PauseAsync()).Should().ThrowAsync<InvalidOperationException>();
 
-            DamagedCard.Files(directory).Should().BeEquivalentTo(files);
+            DamagedCard.AssertSameFiles(directory, files, "nothing was written");
         }
 
         (await new FileSystemCheckpointRepository(directory).LoadAsync(DamagedCard.CardId))!.Status.Should().Be(CheckpointStatus.Completed);
