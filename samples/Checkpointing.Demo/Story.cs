@@ -34,6 +34,12 @@ internal static class Story
             await CheckpointFiles.ShowAsync(directory, card);
         }
 
+        if (attempts[^1].ExitCode == 0)
+        {
+            Heading($"Attempt {attempts.Count + 1}: the finished card is run again (a redeploy, a second worker): nothing may be paid");
+            attempts.Add(await WorkerProcess.RunAsync(attempts.Count + 1, common));
+        }
+
         return Summary.Print(attempts, directory, card);
     }
 

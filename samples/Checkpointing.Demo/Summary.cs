@@ -17,7 +17,7 @@ internal static class Summary
             }
 
             var run = attempt.StagesRun.Select(stage => attempt.StagesCompleted.Contains(stage) ? stage : $"{stage} (interrupted)");
-            Console.WriteLine($"      stages run:      {string.Join(", ", run)}");
+            Console.WriteLine($"      stages run:      {(attempt.StagesRun.Count > 0 ? string.Join(", ", run) : "none")}");
             Console.WriteLine($"      LLM calls paid:  {attempt.PaidCalls}");
             var cachedNote = attempt.CachedCalls > 0 ? " (answers an earlier attempt paid for)" : "";
             Console.WriteLine($"      from the cache:  {attempt.CachedCalls}{cachedNote}");
@@ -43,7 +43,7 @@ internal static class Summary
         }
 
         var last = attempts[^1];
-        if (last.ExitCode == 0 && paid == prompts)
+        if (last.ExitCode == 0 && paid == prompts && last.PaidCalls == 0)
         {
             Console.WriteLine();
             Console.WriteLine($"OK: the pipeline finished after {attempts.Count} attempt(s) and no LLM call was paid for twice.");

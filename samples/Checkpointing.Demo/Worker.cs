@@ -1,6 +1,6 @@
 namespace Checkpointing.Demo;
 
-/// <summary>One run of the pipeline in this process: resume the card if it can be resumed, else start it afresh.</summary>
+/// <summary>One run of the pipeline in this process: resume the card, keep it if it completed, else start it afresh.</summary>
 internal static class Worker
 {
     public static async Task<int> RunAsync(DemoOptions options)
@@ -12,24 +12,27 @@ internal static class Worker
         // The manager owns the card (an OS lock) until it is disposed or this process dies.
         await using var manager = new CheckpointManager(
             options.CardId, new CheckpointManagerOptions { CheckpointDirectory = options.Directory });
-        if (await manager.CanResumeAsync())
+        var checkpoint = await manager.ResumeOrCreateAsync(
+            DemoPipeline.Stages.Count,
+            new Dictionary<string, object?> { ["repository"] = "acme/shop", ["branch"] = "feature/checkout", ["model"] = client.Model });
+        var onRecord = checkpoint.StageCheckpoints.Values.Sum(s => s.LlmResponses.Count) + checkpoint.PendingLlmResponses.Values.Sum(r => r.Count);
+        if (checkpoint.Status == CheckpointStatus.Completed)
         {
-            var resumed = (await manager.ResumeAsync())!;
-            var onRecord = resumed.StageCheckpoints.Values.Sum(s => s.LlmResponses.Count)
-                + resumed.PendingLlmResponses.Values.Sum(r => r.Count);
-            output.Line($"resumed {manager.CardId} (resume #{resumed.ResumeCount}): {resumed.StagesCompleted}/{resumed.TotalStages} stages "
+            output.Line($"{manager.CardId} already completed ({checkpoint.StagesCompleted}/{checkpoint.TotalStages} stages, {onRecord} paid LLM "
+                + "answers on record): the run is kept as it is, so nothing runs again and nothing is paid again");
+        }
+        else if (checkpoint.ResumeCount > 0)
+        {
+            output.Line($"resumed {manager.CardId} (resume #{checkpoint.ResumeCount}): {checkpoint.StagesCompleted}/{checkpoint.TotalStages} stages "
                 + $"completed, {onRecord} paid LLM answers on record, next stage: {manager.GetNextStage([.. DemoPipeline.Stages.Select(s => s.Name)])}");
         }
         else
         {
-            await manager.CreateCheckpointAsync(
-                DemoPipeline.Stages.Count,
-                new Dictionary<string, object?> { ["repository"] = "acme/shop", ["branch"] = "feature/checkout", ["model"] = client.Model });
             output.Line($"new checkpoint for {manager.CardId}: {DemoPipeline.Stages.Count} stages");
         }
 
         await new DemoPipeline(manager, client, output, crash).RunAsync();
-        await manager.MarkCompletedAsync();
+        await manager.MarkCompletedAsync();   // nothing to do when the run was already completed
         var cost = manager.GetCostReport();
         output.Line($"pipeline completed; this process paid for {client.PaidCalls} LLM calls");
         output.Line(string.Create(System.Globalization.CultureInfo.InvariantCulture,

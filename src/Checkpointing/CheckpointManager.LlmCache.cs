@@ -19,7 +19,7 @@ public sealed partial class CheckpointManager
         ArgumentNullException.ThrowIfNull(response);
         return WithGateAsync(async () =>
         {
-            var current = RequireCheckpoint();
+            var current = RequireWritable($"caching an LLM response for stage '{stageName}'");
             await PersistAsync(new LlmResponseCached(current.Version + 1, _creator.Now, stageName, response), cancellationToken).ConfigureAwait(false);
             _cache.Add(stageName, response);
             return true;
@@ -31,10 +31,12 @@ public sealed partial class CheckpointManager
     /// <param name="prompt">The prompt exactly as it would be sent.</param>
     /// <param name="model">Only a response of this model matches; <see langword="null"/> matches any model.</param>
     /// <returns>The response, or <see langword="null"/> on a miss or when <see cref="CheckpointManagerOptions.EnableLlmCache"/> is off.</returns>
+    /// <exception cref="InvalidOperationException">No checkpoint yet: call <see cref="ResumeOrCreateAsync"/> first.</exception>
     public LlmResponse? GetCachedLlmResponse(string stageName, string prompt, string? model = null)
     {
         ArgumentNullException.ThrowIfNull(stageName);
         ArgumentNullException.ThrowIfNull(prompt);
+        RequireCheckpoint();
         if (!_options.EnableLlmCache)
         {
             return null;

@@ -97,12 +97,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         {
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
-            var checkpoint = _creator.CreateCheckpoint(CardId, totalStages, executionContext, (stored?.Version ?? 0) + 1);
-            await _repository.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
-            _checkpoint = checkpoint;
-            _cache.Rebuild(null);
-            Log.CheckpointCreated(_logger, checkpoint.CheckpointId, CardId, totalStages, checkpoint.Version);
-            return checkpoint;
+            return await CreateCoreAsync(totalStages, executionContext, stored, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
 
@@ -154,13 +149,16 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(stageName);
         return WithGateAsync(async () =>
         {
-            var current = RequireCheckpoint();
+            var current = RequireWritable("setting the current stage");
             await PersistAsync(new CurrentStageSet(current.Version + 1, _creator.Now, stageName), cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }
 
-    /// <summary>Marks the run completed; it can no longer be resumed. The stored document is compacted.</summary>
+    /// <summary>
+    /// Marks the run completed; it can no longer be resumed, and further writes are refused. The stored document is
+    /// compacted. On a run that is already completed this does nothing.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>A task that completes when the change is durable.</returns>
     public Task MarkCompletedAsync(CancellationToken cancellationToken = default) =>
@@ -206,41 +204,71 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         {
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _restorer.LoadResumableAsync(CardId, cancellationToken).ConfigureAwait(false);
-            if (stored is null)
-            {
-                return null;
-            }
-
-            _checkpoint = stored;
-            await PersistAsync(new CheckpointResumed(stored.Version + 1, _creator.Now), cancellationToken).ConfigureAwait(false);
-            _cache.Rebuild(_checkpoint);
-            Log.Resumed(_logger, CardId, _checkpoint!.ResumeCount, _checkpoint.StagesCompleted, _cache.Count);
-            return _checkpoint;
+            return stored is null ? null : await ResumeCoreAsync(stored, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>
-    /// Resumes the stored run if there is one to resume, else starts a new run: the usual opening of a pipeline, in one
-    /// call. The card is owned from the first step, so no other manager can slip in between. A completed run is not
-    /// resumable, so a completed card starts over.
+    /// The usual opening of a pipeline, in one call: resumes the stored run if there is one to resume, returns a
+    /// completed run as it is (see <see cref="CheckpointManagerOptions.CompletedRuns"/>), else starts a new run. The card
+    /// is owned from the first step, so no other manager can slip in between.
     /// </summary>
+    /// <remarks>
+    /// A completed run is kept by default: <see cref="RunStageAsync{T}"/> returns each stored result without running,
+    /// no LLM call is made, <see cref="MarkCompletedAsync"/> does nothing, and other writes are refused with
+    /// <see cref="InvalidOperationException"/>. Start over with <see cref="CreateCheckpointAsync"/>, or set
+    /// <see cref="CheckpointManagerOptions.CompletedRuns"/> to <see cref="CompletedRunPolicy.Restart"/>. The log says which
+    /// happened.
+    /// </remarks>
     /// <param name="totalStages">The number of stages the pipeline has, for a new run.</param>
     /// <param name="executionContext">A description of a new run, serialized to JSON (repository, branch, flags, ...).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The resumed or new checkpoint.</returns>
+    /// <returns>The resumed, completed or new checkpoint.</returns>
     /// <exception cref="CheckpointLockedException">Another manager owns the card.</exception>
     /// <exception cref="CheckpointCorruptedException">The stored checkpoint cannot be read; it is left untouched.</exception>
-    public async Task<PipelineCheckpoint> ResumeOrCreateAsync(
-        int totalStages, IReadOnlyDictionary<string, object?>? executionContext = null, CancellationToken cancellationToken = default) =>
-        await ResumeAsync(cancellationToken).ConfigureAwait(false)
-            ?? await CreateCheckpointAsync(totalStages, executionContext, cancellationToken).ConfigureAwait(false);
+    public Task<PipelineCheckpoint> ResumeOrCreateAsync(
+        int totalStages, IReadOnlyDictionary<string, object?>? executionContext = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(totalStages);
+        return WithGateAsync(async () =>
+        {
+            await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
+            if (CheckpointRestorer.IsResumable(stored))
+            {
+                return await ResumeCoreAsync(stored!, cancellationToken).ConfigureAwait(false);
+            }
 
-    /// <summary>Returns the first stage, in the given order, that is neither completed nor skipped.</summary>
+            if (stored is { Status: CheckpointStatus.Completed })
+            {
+                if (_options.CompletedRuns == CompletedRunPolicy.Keep)
+                {
+                    _checkpoint = stored;
+                    _cache.Rebuild(stored);
+                    Log.CompletedRunKept(_logger, CardId, stored.Version, stored.StagesCompleted);
+                    return stored;
+                }
+
+                Log.CompletedRunRestarted(_logger, CardId, stored.Version);
+            }
+
+            return await CreateCoreAsync(totalStages, executionContext, stored, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns the first stage, in the given order, that is neither completed nor skipped; before a checkpoint exists,
+    /// the first stage.
+    /// </summary>
     /// <param name="allStages">Every stage of the pipeline, in order.</param>
     /// <returns>The stage to run next, or <see langword="null"/> when none is left.</returns>
     public string? GetNextStage(IReadOnlyList<string> allStages)
     {
         ArgumentNullException.ThrowIfNull(allStages);
-        var current = RequireCheckpoint();
+        if (_checkpoint is not { } current)
+        {
+            return allStages.Count > 0 ? allStages[0] : null;   // nothing recorded yet: the first stage, as the Python manager answers
+        }
+
         foreach (var stage in allStages)
         {
             if (!current.CompletedStages.Contains(stage) && !current.SkippedStages.Contains(stage))
@@ -252,9 +280,12 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Computes how far the run has got.</summary>
+    /// <summary>Computes how far the run has got; before a checkpoint exists, zero progress of zero stages.</summary>
     /// <returns>The progress.</returns>
-    public PipelineProgress GetProgress() => CheckpointCreator.GetProgress(RequireCheckpoint());
+    public PipelineProgress GetProgress() =>
+        _checkpoint is { } current
+            ? CheckpointCreator.GetProgress(current)
+            : new PipelineProgress(0, 0, 0, null, TimeSpan.Zero, TimeSpan.Zero);
 
     /// <summary>Folds every recorded change into one complete stored document (the file store's journal into its JSON file).</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -280,7 +311,11 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             return true;
         }, cancellationToken);
 
-    /// <summary>Compacts the stored document and gives up ownership of the card.</summary>
+    /// <summary>
+    /// Compacts the stored document and gives up ownership of the card. Never throws: every change that returned is
+    /// already durable, so a failed compaction (or a store disposed before this manager) is logged and the card is
+    /// released all the same.
+    /// </summary>
     /// <returns>A task that completes when ownership is released.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -295,25 +330,55 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             _disposed = true;
             if (_ownership is not null && _checkpoint is not null)
             {
-                try
-                {
-                    await _repository.CompactAsync(CardId).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or CheckpointException or UnauthorizedAccessException)
-                {
-                    Log.CompactionOnDisposeFailed(_logger, CardId, ex);
-                }
-            }
-
-            if (_ownership is not null)
-            {
-                await _ownership.DisposeAsync().ConfigureAwait(false);
-                _ownership = null;
+                await CompactQuietlyAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally
         {
-            _gate.Release();
+            try
+            {
+                await ReleaseOwnershipAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Gives the card up; a store that cannot release it any more (disposed, unreachable) lets it expire.</summary>
+    private async Task ReleaseOwnershipAsync()
+    {
+        if (_ownership is not { } ownership)
+        {
+            return;
+        }
+
+        _ownership = null;
+        try
+        {
+            await ownership.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Disposal must not throw past a durable state; the failure is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ReleaseFailed(_logger, CardId, ex);
+        }
+    }
+
+    /// <summary>Folds the journal into the snapshot after a durable change; a failure only leaves the journal longer.</summary>
+    private async Task CompactQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The change before it is durable; a compaction failure must not report it as failed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CompactionFailed(_logger, CardId, ex);
         }
     }
 
@@ -329,7 +394,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private Task SaveStageCoreAsync(StageAttempt attempt, CancellationToken cancellationToken) =>
         WithGateAsync(async () =>
         {
-            var current = RequireCheckpoint();
+            var current = RequireWritable($"saving stage '{attempt.StageName}'");
             var stage = _creator.CreateStage(current, attempt);
             await PersistAsync(new StageRecorded(current.Version + 1, _creator.Now, stage), cancellationToken).ConfigureAwait(false);
             foreach (var response in attempt.LlmResponses ?? [])
@@ -344,24 +409,42 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private async Task ChangeStatusAsync(CheckpointStatus status, string? reason, CancellationToken cancellationToken) =>
         await WithGateAsync(async () =>
         {
-            var current = RequireCheckpoint();
+            if (status == CheckpointStatus.Completed && RequireCheckpoint().Status == CheckpointStatus.Completed)
+            {
+                return true;   // already completed: the README's loop runs unchanged against a finished card
+            }
+
+            var current = RequireWritable($"marking it {status.ToString().ToLowerInvariant()}");
             await PersistAsync(new StatusChanged(current.Version + 1, _creator.Now, status, reason), cancellationToken).ConfigureAwait(false);
             Log.StatusChanged(_logger, CardId, status);
             if (status is CheckpointStatus.Completed or CheckpointStatus.Failed)
             {
-                // The status change is already durable; a failed compaction only leaves the journal longer.
-                try
-                {
-                    await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    Log.CompactionFailed(_logger, CardId, ex);
-                }
+                await CompactQuietlyAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return true;
         }, cancellationToken).ConfigureAwait(false);
+
+    private async Task<PipelineCheckpoint> CreateCoreAsync(
+        int totalStages, IReadOnlyDictionary<string, object?>? executionContext, PipelineCheckpoint? stored, CancellationToken cancellationToken)
+    {
+        var checkpoint = _creator.CreateCheckpoint(CardId, totalStages, executionContext, (stored?.Version ?? 0) + 1);
+        await _repository.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+        _checkpoint = checkpoint;
+        _cache.Rebuild(null);
+        Log.CheckpointCreated(_logger, checkpoint.CheckpointId, CardId, totalStages, checkpoint.Version);
+        return checkpoint;
+    }
+
+    private async Task<PipelineCheckpoint> ResumeCoreAsync(PipelineCheckpoint stored, CancellationToken cancellationToken)
+    {
+        _checkpoint = stored;
+        await PersistAsync(new CheckpointResumed(stored.Version + 1, _creator.Now), cancellationToken).ConfigureAwait(false);
+        var resumed = _checkpoint!;
+        _cache.Rebuild(resumed);
+        Log.Resumed(_logger, CardId, resumed.ResumeCount, resumed.StagesCompleted, _cache.Count);
+        return resumed;
+    }
 
     private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
     {
@@ -373,6 +456,19 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private async Task EnsureOwnershipAsync(CancellationToken cancellationToken)
     {
         _ownership ??= await _repository.AcquireOwnershipAsync(CardId, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The checkpoint, when it may still change: a completed run is kept as it is.</summary>
+    /// <param name="operation">What the caller is about to do, for the message.</param>
+    private PipelineCheckpoint RequireWritable(string operation)
+    {
+        var current = RequireCheckpoint();
+        return current.Status != CheckpointStatus.Completed
+            ? current
+            : throw new InvalidOperationException(
+                $"Card '{CardId}' has a completed run (version {current.Version}), which is kept as it is, so {operation} is refused. "
+                + "To run the card again, start a new run with CreateCheckpointAsync, or set CheckpointManagerOptions.CompletedRuns "
+                + "to CompletedRunPolicy.Restart so that ResumeOrCreateAsync does.");
     }
 
     private PipelineCheckpoint RequireCheckpoint() =>

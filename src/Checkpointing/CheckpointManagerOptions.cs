@@ -25,6 +25,13 @@ public sealed class CheckpointManagerOptions
     /// <value>The default is <see cref="TimeSpan.Zero"/>: fail at once with <see cref="CheckpointLockedException"/>.</value>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Gets or sets what <see cref="CheckpointManager.ResumeOrCreateAsync"/> does with a card whose stored run completed:
+    /// keep it and return it (<see cref="CompletedRunPolicy.Keep"/>, the default) or start a new run
+    /// (<see cref="CompletedRunPolicy.Restart"/>).
+    /// </summary>
+    public CompletedRunPolicy CompletedRuns { get; set; } = CompletedRunPolicy.Keep;
+
     /// <summary>Gets or sets the options used to serialize stage results and execution context values.</summary>
     /// <value>The default keeps property names as declared and reads them case-insensitively.</value>
     public JsonSerializerOptions? SerializerOptions { get; set; }

@@ -29,8 +29,8 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Debug, "Card {CardId}: LLM cache {Outcome} for stage {StageName}")]
     public static partial void CacheLookup(ILogger logger, string cardId, string stageName, string outcome);
 
-    [LoggerMessage(9, LogLevel.Warning, "Card {CardId}: compaction on dispose failed; the journal still holds every change")]
-    public static partial void CompactionOnDisposeFailed(ILogger logger, string cardId, Exception exception);
+    [LoggerMessage(12, LogLevel.Warning, "Card {CardId}: releasing ownership failed; a lease is left to expire, a file lock is released by the OS")]
+    public static partial void ReleaseFailed(ILogger logger, string cardId, Exception exception);
 
     [LoggerMessage(20, LogLevel.Warning, "Journal {Path}: cut a torn tail of {Bytes} bytes at offset {Offset} left by a crash mid-append")]
     public static partial void TornTailCut(ILogger logger, string path, long bytes, long offset);
@@ -44,11 +44,17 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Debug, "Card {CardId}: compacted {Records} journal bytes into a {SnapshotBytes}-byte snapshot (version {Version})")]
     public static partial void Compacted(ILogger logger, string cardId, long records, long snapshotBytes, long version);
 
-    [LoggerMessage(24, LogLevel.Warning, "Card {CardId}: compaction after a durable change failed; it will be retried")]
+    [LoggerMessage(24, LogLevel.Warning, "Card {CardId}: compaction after a durable change failed; the journal still holds every change and is folded by a later compaction")]
     public static partial void CompactionFailed(ILogger logger, string cardId, Exception exception);
 
     [LoggerMessage(25, LogLevel.Information, "Journal {Path} belongs to an earlier snapshot generation and is ignored; it is replaced on the next write")]
     public static partial void StaleJournalIgnored(ILogger logger, string path);
+
+    [LoggerMessage(13, LogLevel.Information, "Card {CardId}: its run completed (version {Version}, {Completed} stages) and is kept as it is; nothing runs again. CreateCheckpointAsync, or CompletedRuns = Restart, starts a new run")]
+    public static partial void CompletedRunKept(ILogger logger, string cardId, long version, int completed);
+
+    [LoggerMessage(14, LogLevel.Information, "Card {CardId}: its run completed (version {Version}); starting a new run because CompletedRuns is Restart")]
+    public static partial void CompletedRunRestarted(ILogger logger, string cardId, long version);
 
     [LoggerMessage(10, LogLevel.Warning, "Card {CardId}: stage {StageName} failed")]
     public static partial void StageFailed(ILogger logger, string cardId, string stageName, Exception exception);

@@ -29,10 +29,25 @@ public class CheckpointLockedException : CheckpointException
     /// <param name="waited">How long the caller waited before giving up.</param>
     /// <param name="innerException">The error that caused this one.</param>
     public CheckpointLockedException(string cardId, string lockPath, TimeSpan waited, Exception? innerException = null)
-        : base($"Card '{cardId}' is owned by another checkpoint manager (held: {lockPath}; waited {waited.TotalMilliseconds:0} ms). Only one manager may write a card at a time.", innerException)
+        : this(cardId, lockPath, waited, "another checkpoint manager", innerException)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class, naming the owner.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="lockPath">The lock file or resource that is held.</param>
+    /// <param name="waited">How long the caller waited before giving up.</param>
+    /// <param name="owner">Who holds the card, as far as the store knows (process, host, lease expiry).</param>
+    /// <param name="innerException">The error that caused this one.</param>
+    public CheckpointLockedException(string cardId, string lockPath, TimeSpan waited, string owner, Exception? innerException)
+        : base(
+            $"Card '{cardId}' is owned by {owner} (held: {lockPath}; waited {waited.TotalMilliseconds:0} ms). Only one manager may "
+            + "write a card at a time: wait for the owner to finish, or set CheckpointManagerOptions.LockTimeout to wait for it.",
+            innerException)
     {
         CardId = cardId;
         LockPath = lockPath;
+        Owner = owner;
     }
 
     /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class for a derived ownership error.</summary>
@@ -50,4 +65,7 @@ public class CheckpointLockedException : CheckpointException
 
     /// <summary>Gets the lock file or resource that is held.</summary>
     public string? LockPath { get; }
+
+    /// <summary>Gets who holds the card, as far as the store could tell, when it said.</summary>
+    public string? Owner { get; }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace Checkpointing;
@@ -11,8 +10,9 @@ public sealed partial class CheckpointManager
     internal const string FingerprintKey = "fingerprint";
     private const string SavedByCacheKey = SavedByCache.MetadataKey;
 
-    private readonly ConcurrentDictionary<(string StageName, string RequestKey), Lazy<Task<LlmResponse>>> _inflight = new();
+    private readonly InflightLlmCalls _inflight = new();
 
+    /// <summary>Stages recorded after one whose fingerprint changed: they run again too. Guarded by locking the set itself.</summary>
     private readonly HashSet<string> _invalidatedStages = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -20,7 +20,8 @@ public sealed partial class CheckpointManager
     /// its stored result is returned. Otherwise the stage is marked current, <paramref name="work"/> runs, and the stage
     /// is saved as completed with its result, times, artifacts and LLM responses. An exception saves a failed stage
     /// (message, type, retry count) and is rethrown unchanged; cancellation through <paramref name="cancellationToken"/>
-    /// records nothing.
+    /// records nothing. In a completed run (see <see cref="CheckpointManagerOptions.CompletedRuns"/>) every stored
+    /// result is returned as it is, without fingerprint or artifact checks, and a stage it did not complete is refused.
     /// </summary>
     /// <typeparam name="T">The stage's result, stored as JSON.</typeparam>
     /// <param name="stageName">The stage.</param>
@@ -28,6 +29,7 @@ public sealed partial class CheckpointManager
     /// <param name="options">Skip condition, fingerprint and artifact checks.</param>
     /// <param name="cancellationToken">Cancels the stage.</param>
     /// <returns>The result, fresh or stored; <see langword="default"/> for a skipped stage.</returns>
+    /// <exception cref="InvalidOperationException">The run is completed and did not complete this stage.</exception>
     public async Task<T> RunStageAsync<T>(
         string stageName, Func<StageContext, CancellationToken, Task<T>> work, StageOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -43,12 +45,13 @@ public sealed partial class CheckpointManager
             }
 
             if (stored.Status == StageStatus.Completed
-                && await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false))
+                && (checkpoint.Status == CheckpointStatus.Completed || await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false)))
             {
                 return ReadStoredResult<T>(stored);
             }
         }
 
+        RequireWritable($"running stage '{stageName}', which that run did not complete,");
         if (options.Skip?.Invoke(checkpoint) == true)
         {
             await SaveStageCheckpointAsync(stageName, StageStatus.Skipped, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -121,7 +124,9 @@ public sealed partial class CheckpointManager
 
     /// <summary>
     /// Returns the cached response to <paramref name="request"/> in a stage, or runs <paramref name="call"/> once and
-    /// stores its response durably (write-ahead) before returning. Concurrent calls for the same request make one call.
+    /// stores its response durably (write-ahead) before returning. Concurrent calls for the same request make one call,
+    /// which runs with a token of its own: a caller that cancels stops only its own wait, and the call is cancelled only
+    /// when every caller waiting for it has gone. An answer that arrives is stored even if its callers have gone.
     /// A response that was truncated or failed (<see cref="LlmResponse.IsReusable"/>) is returned but never cached.
     /// </summary>
     /// <param name="stageName">The stage.</param>
@@ -175,22 +180,17 @@ public sealed partial class CheckpointManager
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(call);
         var key = request.CacheKey;
+        RequireCheckpoint();
         if (_options.EnableLlmCache && _cache.FindByRequest(stageName, key) is { } cached)
         {
             Log.CacheLookup(_logger, CardId, stageName, "hit");
             return (cached, true);
         }
 
-        var slot = (stageName, key);
-        var lazy = _inflight.GetOrAdd(slot, _ => new Lazy<Task<LlmResponse>>(() => CallAndStoreAsync(stageName, request, call, cancellationToken)));
-        try
-        {
-            return (await lazy.Value.ConfigureAwait(false), false);
-        }
-        finally
-        {
-            _inflight.TryRemove(KeyValuePair.Create(slot, lazy));
-        }
+        RequireWritable($"calling the LLM for stage '{stageName}'");   // before paying: the answer could not be stored
+        var response = await _inflight.JoinAsync((stageName, key), token => CallAndStoreAsync(stageName, request, call, token), cancellationToken)
+            .ConfigureAwait(false);
+        return (response, false);
     }
 
     private async Task<LlmResponse> CallAndStoreAsync(
@@ -206,7 +206,8 @@ public sealed partial class CheckpointManager
         };
         if (response.IsReusable)
         {
-            await CacheLlmResponseAsync(stageName, response, cancellationToken).ConfigureAwait(false);
+            // Paid for: stored even if every waiter has gone meanwhile, so the answer is never paid for again.
+            await CacheLlmResponseAsync(stageName, response, CancellationToken.None).ConfigureAwait(false);
         }
 
         return response;
@@ -244,7 +245,13 @@ public sealed partial class CheckpointManager
     private async Task<bool> IsStillValidAsync(
         PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options, CancellationToken cancellationToken)
     {
-        if (_invalidatedStages.Contains(stored.StageName))
+        bool invalidated;
+        lock (_invalidatedStages)
+        {
+            invalidated = _invalidatedStages.Contains(stored.StageName);
+        }
+
+        if (invalidated)
         {
             Log.StageRerun(_logger, CardId, stored.StageName, "an earlier stage's fingerprint changed");
             return false;
@@ -254,9 +261,9 @@ public sealed partial class CheckpointManager
         if (options.Fingerprint is not null && options.Fingerprint != storedFingerprint)
         {
             Log.StageRerun(_logger, CardId, stored.StageName, $"its fingerprint changed from '{storedFingerprint}' to '{options.Fingerprint}'");
-            foreach (var later in checkpoint.StageCheckpoints.Keys.SkipWhile(name => name != stored.StageName).Skip(1))
+            lock (_invalidatedStages)
             {
-                _invalidatedStages.Add(later);
+                _invalidatedStages.UnionWith(checkpoint.StageCheckpoints.Keys.SkipWhile(name => name != stored.StageName).Skip(1));
             }
 
             return false;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -15,7 +16,12 @@ namespace Checkpointing;
 /// </remarks>
 public sealed record LlmRequest
 {
-    private string? _cacheKey;
+    /// <summary>
+    /// Keys already computed, per instance. Not a field: a field would be copied by <c>with</c> (giving the copy the key
+    /// of the original) and compared by the record's equality. An instance never changes once built, so its key cannot
+    /// go stale; a copy is another instance and computes its own.
+    /// </summary>
+    private static readonly ConditionalWeakTable<LlmRequest, string> ComputedKeys = new();
 
     /// <summary>Gets the prompt, for completion-style calls. Exactly one of <see cref="Prompt"/> and <see cref="Messages"/> is set.</summary>
     public string? Prompt { get; init; }
@@ -55,7 +61,8 @@ public sealed record LlmRequest
 
     /// <summary>Gets the cache key: 64 lower-case hex characters of SHA-256 over <see cref="GetCanonicalJson"/>.</summary>
     /// <exception cref="InvalidOperationException">Neither or both of <see cref="Prompt"/> and <see cref="Messages"/> are set.</exception>
-    public string CacheKey => _cacheKey ??= LlmRequestCanonicalizer.ComputeKey(this);
+    public string CacheKey =>
+        ComputedKeys.TryGetValue(this, out var key) ? key : ComputedKeys.GetValue(this, static request => LlmRequestCanonicalizer.ComputeKey(request));
 
     /// <summary>Gets the text stored as <see cref="LlmResponse.Prompt"/>: the prompt, or the messages as <c>role: content</c> lines.</summary>
     public string PromptText => Prompt ?? string.Join('\n', (Messages ?? []).Select(m => $"{m.Role}: {m.Content}"));

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Checkpointing;
 
 /// <summary>
@@ -9,6 +11,9 @@ internal static class CardLock
     private const int SharingViolation = unchecked((int)0x80070020); // Windows
     private const int WouldBlockLinux = 11; // EWOULDBLOCK from flock(LOCK_NB), as .NET reports it on Linux
     private const int WouldBlockBsd = 35; // EWOULDBLOCK on macOS and the BSDs
+
+    /// <summary>The lock files this process holds, so that a refusal can say when the owner is this very process.</summary>
+    private static readonly ConcurrentDictionary<string, bool> HeldByThisProcess = new(StringComparer.Ordinal);
 
     /// <summary>Throws when .NET file locking is switched off, since ownership would silently mean nothing.</summary>
     /// <exception cref="NotSupportedException">File locking is disabled for this process.</exception>
@@ -42,13 +47,31 @@ internal static class CardLock
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            return new FileStream(lockPath, options);
+            var lockFile = new FileStream(lockPath, options);
+            HeldByThisProcess[lockFile.Name] = true;
+            return lockFile;
         }
         catch (IOException ex) when (ex.HResult is SharingViolation or WouldBlockLinux or WouldBlockBsd)
         {
             return null;
         }
     }
+
+    /// <summary>Gives the lock up.</summary>
+    /// <param name="lockFile">The open lock file <see cref="TryAcquire"/> returned.</param>
+    /// <returns>A task that completes when the lock is released.</returns>
+    public static ValueTask ReleaseAsync(FileStream lockFile)
+    {
+        HeldByThisProcess.TryRemove(lockFile.Name, out _);
+        return lockFile.DisposeAsync();
+    }
+
+    /// <summary>Says who holds a lock this process could not take.</summary>
+    public static string DescribeOwner(string lockPath) =>
+        HeldByThisProcess.ContainsKey(Path.GetFullPath(lockPath))
+            ? $"another CheckpointManager in this same process (pid {Environment.ProcessId}): one for this card that was not "
+                + "disposed, or two open at once; dispose the first (await using) before opening the next"
+            : "another process (or another manager in this process through another directory path)";
 
     /// <summary>Takes the lock, polling until <paramref name="timeout"/> passes.</summary>
     /// <exception cref="CheckpointLockedException">Another owner still holds it.</exception>
@@ -71,7 +94,7 @@ internal static class CardLock
 
             if (waited >= timeout)
             {
-                throw new CheckpointLockedException(cardId, lockPath, waited);
+                throw new CheckpointLockedException(cardId, lockPath, waited, DescribeOwner(lockPath), null);
             }
 
             var remaining = timeout - waited;

@@ -172,7 +172,7 @@ internal sealed class CardSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         CloseJournal();
-        await _lock.DisposeAsync().ConfigureAwait(false);
+        await CardLock.ReleaseAsync(_lock).ConfigureAwait(false);
         Gate.Dispose();
     }
 

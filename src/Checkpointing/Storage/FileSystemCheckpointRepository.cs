@@ -51,7 +51,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxFileBytes, Array.MaxLength, nameof(options));
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FileSystemCheckpointRepository>();
         Directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
-        DurableDirectory.Create(Directory);
+        CreateDirectory(Directory);
     }
 
     /// <summary>Gets the full path of the checkpoint directory.</summary>
@@ -182,6 +182,35 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         }
 
         return new Ownership(this, session);
+    }
+
+    /// <summary>
+    /// Creates the checkpoint directory (mode 0700) if missing, durably (its parent is fsync'd), saying what to do when
+    /// it cannot be.
+    /// </summary>
+    /// <exception cref="IOException">The path is a file, or the directory cannot be created there.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory may not be created there.</exception>
+    private static void CreateDirectory(string directory)
+    {
+        const string Fix = "Set CheckpointManagerOptions.CheckpointDirectory (or $" + CheckpointManagerOptions.DirectoryEnvironmentVariable
+            + ") to a writable directory.";
+        if (File.Exists(directory))
+        {
+            throw new IOException($"The checkpoint directory '{directory}' is a file, not a directory. {Fix}");
+        }
+
+        try
+        {
+            DurableDirectory.Create(directory);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UnauthorizedAccessException($"The checkpoint directory '{directory}' may not be created: {ex.Message} {Fix}", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"The checkpoint directory '{directory}' cannot be created: {ex.Message} {Fix}", ex);
+        }
     }
 
     private async Task<CardSession> OpenSessionAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken)

@@ -27,8 +27,19 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
         await cache.Should().ThrowAsync<InvalidOperationException>();
         await current.Should().ThrowAsync<InvalidOperationException>();
         await complete.Should().ThrowAsync<InvalidOperationException>();
-        _manager.Invoking(m => m.GetProgress()).Should().Throw<InvalidOperationException>();
-        _manager.Invoking(m => m.GetNextStage(["a"])).Should().Throw<InvalidOperationException>();
+        _manager.Invoking(m => m.GetCachedLlmResponse("plan", "p"))
+            .Should().Throw<InvalidOperationException>("a miss would be paid for and then fail to be stored")
+            .WithMessage("*CreateCheckpointAsync or ResumeAsync first*");
+        var getOrAdd = () => _manager.GetOrAddLlmResponseAsync("plan", LlmRequest.ForPrompt("p"), _ => Task.FromResult(Stages.Response("p")));
+        await getOrAdd.Should().ThrowAsync<InvalidOperationException>();
+    }
+
+    [Fact]
+    public void ProgressQueries_BeforeCreateOrResume_AnswerAsThePythonManager()
+    {
+        _manager.GetNextStage(["a", "b"]).Should().Be("a", "nothing is recorded yet, so the first stage is next");
+        _manager.GetNextStage([]).Should().BeNull();
+        _manager.GetProgress().Should().Be(new PipelineProgress(0, 0, 0, null, TimeSpan.Zero, TimeSpan.Zero));
     }
 
     [Fact]
@@ -62,16 +73,27 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task ResumeOrCreateAsync_CompletedRunStored_StartsANewRun()
+    public async Task ResumeOrCreateAsync_CompletedRunStored_KeepsIt_AndRestartPolicyStartsANewRun()
     {
         await _manager.CreateCheckpointAsync(1);
         await _manager.SaveStageCheckpointAsync("plan", StageStatus.Completed);
         await _manager.MarkCompletedAsync();
+        var completed = _manager.Checkpoint!;
         await _manager.DisposeAsync();
-        var second = NewManager();
-        await using (second)
+        await using (var second = NewManager())
         {
-            var checkpoint = await second.ResumeOrCreateAsync(2);
+            var kept = await second.ResumeOrCreateAsync(2);
+
+            kept.Status.Should().Be(CheckpointStatus.Completed);
+            kept.Version.Should().Be(completed.Version, "keeping the run writes nothing");
+            kept.CompletedStages.Should().Equal("plan");
+            (await second.CanResumeAsync()).Should().BeFalse("CanResumeAsync keeps the Python meaning");
+        }
+
+        var restart = new CheckpointManager("CARD-1", _repository, new CheckpointManagerOptions { TimeProvider = _clock, CompletedRuns = CompletedRunPolicy.Restart });
+        await using (restart)
+        {
+            var checkpoint = await restart.ResumeOrCreateAsync(2);
 
             checkpoint.Status.Should().Be(CheckpointStatus.Active);
             checkpoint.TotalStages.Should().Be(2);
@@ -229,7 +251,7 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
         await _manager.ClearCheckpointAsync();
 
         _manager.Checkpoint.Should().BeNull();
-        _manager.GetCachedLlmResponse("plan", "p").Should().BeNull();
+        _manager.Invoking(m => m.GetCachedLlmResponse("plan", "p")).Should().Throw<InvalidOperationException>("the cache went with the checkpoint");
         (await _repository.ExistsAsync("CARD-1")).Should().BeFalse();
     }
 

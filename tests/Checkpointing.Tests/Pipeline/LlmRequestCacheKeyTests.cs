@@ -12,6 +12,33 @@ public sealed class LlmRequestCacheKeyTests
             .Should().Be("{\"max_tokens\":256,\"model\":\"gpt-4o\",\"prompt\":\"Hi \\\"you\\\"\\u000a\",\"temperature\":0.7,\"v\":1}");
 
     [Fact]
+    public void CacheKey_OfACopyMadeWithWith_IsTheCopysOwn_EvenAfterTheOriginalsWasRead()
+    {
+        var original = LlmRequest.ForPrompt("Summarize the card", "gpt-4o") with { Temperature = 0.2 };
+        var originalKey = original.CacheKey;   // read first: a cached field would now be copied by `with`
+
+        var otherModel = original with { Model = "gpt-4o-mini" };
+        var otherTemperature = original with { Temperature = 0.9 };
+
+        var freshOtherModel = LlmRequest.ForPrompt("Summarize the card", "gpt-4o-mini") with { Temperature = 0.2 };
+        otherModel.CacheKey.Should().NotBe(originalKey).And.Be(freshOtherModel.CacheKey);
+        otherTemperature.CacheKey.Should().NotBe(originalKey);
+        original.CacheKey.Should().Be(originalKey);
+    }
+
+    [Fact]
+    public void Equality_IgnoresWhetherTheKeyWasComputed()
+    {
+        var a = LlmRequest.ForPrompt("p", "m") with { Seed = 7 };
+        var b = LlmRequest.ForPrompt("p", "m") with { Seed = 7 };
+        _ = a.CacheKey;
+
+        a.Should().Be(b);
+        a.GetHashCode().Should().Be(b.GetHashCode());
+        (a == b).Should().BeTrue();
+    }
+
+    [Fact]
     public void CacheKey_KnownVector_IsStable()
     {
         // Pinned: changing the canonical form would silently invalidate every user's cache.
