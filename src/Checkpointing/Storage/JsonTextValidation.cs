@@ -22,45 +22,46 @@ internal static class JsonTextValidation
             return FirstInvalidUtf8(utf8);
         }
 
-        // Outside strings there is no backslash, so every backslash found scanning left to right, skipping each
-        // escape as a whole, starts an escape.
+        // Only \u escapes can be undecodable. A backslash that starts one is preceded by an even number of backslashes
+        // (each pair is an escaped backslash); outside strings there is none.
         var offset = 0;
         while (true)
         {
-            var backslash = utf8[offset..].IndexOf((byte)'\\');
-            if (backslash < 0)
+            var found = utf8[offset..].IndexOf("\\u"u8);
+            if (found < 0)
             {
                 return -1;
             }
 
-            offset += backslash;
-            if (utf8[offset + 1] != (byte)'u')
+            var at = offset + found;
+            var precedingBackslashes = at - utf8[..at].LastIndexOfAnyExcept((byte)'\\') - 1;
+            if (precedingBackslashes % 2 != 0)
             {
-                offset += 2;
+                offset = at + 2; // an escaped backslash followed by the letter u
                 continue;
             }
 
-            var unit = (char)ValidatedJsonString.Hex4(utf8.Slice(offset + 2, 4));
+            var unit = (char)ValidatedJsonString.Hex4(utf8.Slice(at + 2, 4));
             if (char.IsLowSurrogate(unit))
             {
                 problem = "a string holds a \\u escape of a lone low surrogate, which has no UTF-8 form";
-                return offset;
+                return at;
             }
 
             if (char.IsHighSurrogate(unit))
             {
-                var next = utf8[(offset + 6)..];
+                var next = utf8[(at + 6)..];
                 if (next.Length < 6 || next[0] != (byte)'\\' || next[1] != (byte)'u' || !char.IsLowSurrogate((char)ValidatedJsonString.Hex4(next.Slice(2, 4))))
                 {
                     problem = "a string holds a \\u escape of a lone high surrogate, which has no UTF-8 form";
-                    return offset;
+                    return at;
                 }
 
-                offset += 12;
+                offset = at + 12;
                 continue;
             }
 
-            offset += 6;
+            offset = at + 6;
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class UndecodableTextTests : IDisposable
         { "prompt", "\"ends with \\udbff\"" },
         { "response", "\"\\udc00 lone low\"" },
         { "response", "\"high then high \\ud800\\ud800\"" },
+        { "response", "\"an escaped backslash, then \\\\\\ud800\"" },
     };
 
     [Theory]
