@@ -117,6 +117,16 @@ public sealed class UndecodableTextTests : IDisposable
         ((CheckpointCorruptedException)await DamagedCard.AssertRefusedAsync(directory)).Offset.Should().BeGreaterThanOrEqualTo(end);
     }
 
+    [Fact]
+    public async Task HashedFileName_WhoseCardIdCannotBeDecoded_IsNotListed_AndListingDoesNotThrow()
+    {
+        var directory = _temp.Combine("list");
+        var repository = new FileSystemCheckpointRepository(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "~~" + new string('0', 64) + ".json"), "{\"checkpoint_id\":\"c\",\"card_id\":\"\\ud800\"}");
+
+        (await repository.ListCardIdsAsync()).Should().BeEmpty();
+    }
+
     [Theory]
     [InlineData("\"\\ud83d\\ude00 a pair\"", "😀 a pair")]
     [InlineData("\"\\\\ud800 is text\"", "\\ud800 is text")]
