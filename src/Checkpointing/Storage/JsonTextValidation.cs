@@ -11,7 +11,10 @@ namespace Checkpointing;
 internal static class JsonTextValidation
 {
     /// <summary>Returns the offset of the first undecodable byte or escape, or -1 when every string can be decoded.</summary>
-    /// <param name="utf8">A document <see cref="System.Text.Json.JsonDocument"/> parsed: outside strings it is ASCII.</param>
+    /// <param name="utf8">
+    /// A document <see cref="System.Text.Json.JsonDocument"/> parsed (outside strings it is ASCII), or one whose parse failed
+    /// decoding a property name (then any bytes: nothing here reads past the end).
+    /// </param>
     /// <param name="problem">What is wrong at that offset.</param>
     public static long FindUndecodable(ReadOnlySpan<byte> utf8, out string? problem)
     {
@@ -39,6 +42,12 @@ internal static class JsonTextValidation
             {
                 offset = at + 2; // an escaped backslash followed by the letter u
                 continue;
+            }
+
+            if (at + 6 > utf8.Length)
+            {
+                problem = "a \\u escape is cut short"; // only after a parse that failed
+                return at;
             }
 
             var unit = (char)ValidatedJsonString.Hex4(utf8.Slice(at + 2, 4));
