@@ -9,9 +9,11 @@ public sealed partial class SqliteCheckpointRepository
     /// <inheritdoc/>
     /// <remarks>
     /// Ownership is a lease row in <c>card_owners</c> that this repository renews every third of
-    /// <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/> until the handle is disposed. A lease whose owner
-    /// stopped renewing (its process died) is taken over once it expires. <see cref="Timeout.InfiniteTimeSpan"/> waits
-    /// without limit.
+    /// <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/> until the handle is disposed. The row records the
+    /// owner process (host, pid, start time). A lease whose owner process is gone from this machine (on Linux: no process
+    /// has its pid, or the pid now belongs to a process started at another time) is taken over at once; any other lease
+    /// (an owner on another host, or whose liveness cannot be read) once it expires. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits without limit.
     /// </remarks>
     public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -27,7 +29,8 @@ public sealed partial class SqliteCheckpointRepository
         {
             cancellationToken.ThrowIfCancellationRequested();
             var waited = time.GetElapsedTime(started);
-            if (await TryClaimAsync(cardId, cancellationToken).ConfigureAwait(false) is { } lease)
+            var (lease, blocker) = await TryClaimAsync(cardId, cancellationToken).ConfigureAwait(false);
+            if (lease is not null)
             {
                 if (waited > TimeSpan.Zero)
                 {
@@ -40,7 +43,7 @@ public sealed partial class SqliteCheckpointRepository
             var infinite = timeout == Timeout.InfiniteTimeSpan;
             if (!infinite && waited >= timeout)
             {
-                throw new CheckpointLockedException(cardId, LockName(cardId), waited);
+                throw Locked(cardId, blocker, waited);
             }
 
             var remaining = infinite ? _options.LockPollInterval : timeout - waited;
@@ -55,53 +58,68 @@ public sealed partial class SqliteCheckpointRepository
 
     private long LeaseMilliseconds => (long)_options.LeaseDuration.TotalMilliseconds;
 
-    /// <summary>Claims the card if no live lease of another owner (or of this repository) holds it.</summary>
-    /// <returns>The new lease, or <see langword="null"/> when the card is held.</returns>
-    private async Task<Lease?> TryClaimAsync(string cardId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the card if no lease of another owner (or of this repository) holds it: a lease holds while it has not
+    /// expired and its owner process is not known to be gone from this machine.
+    /// </summary>
+    /// <returns>The new lease; or, when the card is held, <see langword="null"/> and the owner that holds it
+    /// (<see langword="null"/> too when it is held by this repository).</returns>
+    private async Task<(Lease? Lease, Holder? Blocker)> TryClaimAsync(string cardId, CancellationToken cancellationToken)
     {
         var lease = new Lease(cardId, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
         if (!_leases.TryAdd(cardId, lease))
         {
-            return null; // this repository already owns the card (ownership is exclusive within a repository too)
+            return (null, null); // this repository already owns the card (ownership is exclusive within a repository too)
         }
 
         try
         {
-            var claimed = await ExecuteAsync(async connection =>
+            var self = await OwnerProcess.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            var blocker = await ExecuteAsync(async connection =>
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
                 var now = NowMilliseconds;
                 var holder = await ReadOwnerAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
-                if (holder is { } current && current.ExpiresAt > now)
+                if (holder is { } current && current.ExpiresAt > now && await current.LivenessAsync(cancellationToken).ConfigureAwait(false) != OwnerProcess.Liveness.Dead)
                 {
-                    return false;
+                    return holder;
                 }
 
                 using var claim = Command(
                     connection,
                     transaction,
                     """
-                    INSERT INTO card_owners (card_id, owner_id, acquired_at, expires_at) VALUES ($card, $owner, $now, $expires)
-                    ON CONFLICT (card_id) DO UPDATE SET owner_id = excluded.owner_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+                    INSERT INTO card_owners (card_id, owner_id, acquired_at, expires_at, owner_host, owner_pid, owner_start, owner_scope)
+                    VALUES ($card, $owner, $now, $expires, $host, $pid, $start, $scope)
+                    ON CONFLICT (card_id) DO UPDATE SET owner_id = excluded.owner_id, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at,
+                        owner_host = excluded.owner_host, owner_pid = excluded.owner_pid, owner_start = excluded.owner_start, owner_scope = excluded.owner_scope
                     """,
                     ("$card", cardId),
                     ("$owner", lease.OwnerId),
                     ("$now", now),
-                    ("$expires", now + LeaseMilliseconds));
+                    ("$expires", now + LeaseMilliseconds),
+                    ("$host", self.Host),
+                    ("$pid", self.Pid),
+                    ("$start", self.StartTime),
+                    ("$scope", self.Scope));
                 await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 transaction.Commit();
-                if (holder is { } expired)
+                if (holder is { } previous && previous.ExpiresAt > now)
+                {
+                    SqliteLog.DeadOwnerTakenOver(_logger, cardId, previous.OwnerId, previous.ExpiresAt - now);
+                }
+                else if (holder is { } expired)
                 {
                     SqliteLog.LeaseTakenOver(_logger, cardId, expired.OwnerId, now - expired.ExpiresAt);
                 }
 
-                return true;
+                return (Holder?)null;
             }, cancellationToken).ConfigureAwait(false);
-            if (!claimed)
+            if (blocker is not null)
             {
                 _leases.TryRemove(new KeyValuePair<string, Lease>(cardId, lease));
-                return null;
+                return (null, blocker);
             }
         }
         catch
@@ -113,7 +131,7 @@ public sealed partial class SqliteCheckpointRepository
         lease.Activate();
         var interval = _options.LeaseDuration / 3;
         lease.Start(_options.TimeProvider.CreateTimer(static state => ((RenewalState)state!).Fire(), new RenewalState(this, lease), interval, interval));
-        return lease;
+        return (lease, null);
     }
 
     /// <summary>
@@ -136,7 +154,7 @@ public sealed partial class SqliteCheckpointRepository
                     LockName(cardId),
                     TimeSpan.Zero,
                     new InvalidOperationException(
-                        $"This repository owned card '{cardId}', but its lease ran out and is now held by {current}: the write was refused so the new owner's work is not overwritten."));
+                        $"This repository owned card '{cardId}', but its lease ran out (or another process on this machine found this process gone) and the card is now held by {current}: the write was refused so the new owner's work is not overwritten."));
             }
 
             if (mine.ExpiresAt <= now)
@@ -147,19 +165,9 @@ public sealed partial class SqliteCheckpointRepository
             return;
         }
 
-        if (holder is { } other && other.ExpiresAt > now)
+        if (holder is { } other && other.ExpiresAt > now && await other.LivenessAsync(cancellationToken).ConfigureAwait(false) != OwnerProcess.Liveness.Dead)
         {
-            throw new CheckpointLockedException(cardId, LockName(cardId), TimeSpan.Zero);
-        }
-    }
-
-    private static async Task<Holder?> ReadOwnerAsync(SqliteConnection connection, SqliteTransaction transaction, string cardId, CancellationToken cancellationToken)
-    {
-        using var command = Command(connection, transaction, "SELECT owner_id, expires_at FROM card_owners WHERE card_id = $card", ("$card", cardId));
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new Holder(reader.GetString(0), reader.GetInt64(1)) : null;
+            throw Locked(cardId, other, TimeSpan.Zero);
         }
     }
 
@@ -241,9 +249,6 @@ public sealed partial class SqliteCheckpointRepository
             _leases.TryRemove(new KeyValuePair<string, Lease>(lease.CardId, lease));
         }
     }
-
-    /// <summary>The row of <c>card_owners</c> for a card.</summary>
-    private readonly record struct Holder(string OwnerId, long ExpiresAt);
 
     /// <summary>One held ownership: its owner id (unique per acquisition), its renewal timer and its state.</summary>
     private sealed class Lease(string cardId, string ownerId)

@@ -20,6 +20,7 @@ public sealed partial class SqliteCheckpointRepository
                 return;
             }
 
+            CreateDatabaseFilePrivately();
             var connection = await OpenRawConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
@@ -51,6 +52,34 @@ public sealed partial class SqliteCheckpointRepository
         finally
         {
             _schemaGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates a missing database file empty with mode 0600 on Unix before SQLite creates it with 0644: prompts and answers
+    /// can hold secrets. SQLite gives the <c>-wal</c> and <c>-shm</c> files it creates the mode of the database file. An
+    /// existing file keeps its mode.
+    /// </summary>
+    private void CreateDatabaseFilePrivately()
+    {
+        if (!_createsFile || OperatingSystem.IsWindows() || File.Exists(DatabasePath))
+        {
+            return;
+        }
+
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            using var created = new FileStream(DatabasePath, options);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Created meanwhile by another process, or the directory is missing or closed to us: SQLite opens the file or says why.
         }
     }
 }

@@ -21,11 +21,13 @@ namespace Checkpointing.Sqlite;
 /// <item>The store creates and migrates its own schema (<c>schema_migrations</c>) on first use, and refuses a database
 /// whose schema is newer than this code with <see cref="CheckpointVersionException"/>.</item>
 /// <item>One owner per card: <see cref="AcquireOwnershipAsync"/> writes a lease row to <c>card_owners</c>, renewed in the
-/// background while held and deleted on dispose. A crashed owner stops renewing, so its card is free again after
-/// <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/>. Each repository instance is its own owner: writes
+/// background while held and deleted on dispose. The row records the owner process: on Linux, a card whose owner process
+/// is gone from this machine is taken over at once; any other crashed owner stops renewing, so its card is free again
+/// after <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/>. Each repository instance is its own owner: writes
 /// through another instance (or process) are refused with <see cref="CheckpointLockedException"/> while a live lease is
 /// held, and so are writes of an owner whose lease ran out and was taken over.</item>
-/// <item>Documents and changes are stored as the library's JSON (<see cref="CheckpointJson"/>).</item>
+/// <item>Documents and changes are stored as the library's JSON (<see cref="CheckpointJson"/>). On Unix a new database file
+/// is created with mode 0600, and SQLite gives its <c>-wal</c> and <c>-shm</c> files the same mode.</item>
 /// </list>
 /// </remarks>
 public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDisposable, IDisposable
@@ -36,6 +38,7 @@ public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, 
     private readonly ILogger _logger;
     private readonly string _connectionString;
     private readonly bool _readOnly;
+    private readonly bool _createsFile;
     private volatile bool _schemaReady;
     private int _disposed;
 
@@ -79,6 +82,7 @@ public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, 
         builder.Pooling = true;
         builder.DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds);
         _readOnly = builder.Mode == SqliteOpenMode.ReadOnly;
+        _createsFile = builder.Mode == SqliteOpenMode.ReadWriteCreate && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
         _connectionString = builder.ToString();
         DatabasePath = builder.DataSource;
     }

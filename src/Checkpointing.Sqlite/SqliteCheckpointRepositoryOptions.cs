@@ -13,8 +13,9 @@ public sealed class SqliteCheckpointRepositoryOptions
     /// <summary>
     /// Gets or sets how long ownership of a card lasts without renewal. The owner renews it every third of this while it
     /// holds the card; when its process dies the renewals stop, and another owner can take the card once the lease runs out.
+    /// A process on the same machine (Linux) that finds the owner process gone takes the card at once instead.
     /// </summary>
-    /// <value>The default is 30 seconds: a crashed owner blocks its card for at most that long.</value>
+    /// <value>The default is 30 seconds: a crashed owner whose death cannot be seen (another host, not Linux) blocks its card for at most that long.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how often a waiting <see cref="SqliteCheckpointRepository.AcquireOwnershipAsync"/> tries again.</summary>

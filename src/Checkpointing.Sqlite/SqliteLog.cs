@@ -28,4 +28,7 @@ internal static partial class SqliteLog
 
     [LoggerMessage(107, LogLevel.Warning, "Card {CardId}: releasing ownership failed; the lease runs out by itself")]
     public static partial void ReleaseFailed(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(108, LogLevel.Warning, "Card {CardId}: took over ownership from {PreviousOwner}, whose process on this machine is gone (its lease had {RemainingMs} ms left)")]
+    public static partial void DeadOwnerTakenOver(ILogger logger, string cardId, string previousOwner, long remainingMs);
 }

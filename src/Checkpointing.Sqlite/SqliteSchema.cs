@@ -19,12 +19,15 @@ namespace Checkpointing.Sqlite;
 /// <item><term>3</term><description>the document moves to <c>checkpoint_documents(card_id, document)</c>, since SQLite
 /// rewrites a whole row on UPDATE: with the document beside the version counters every save copied it, so a save cost
 /// grew with the history.</description></item>
+/// <item><term>4</term><description><c>card_owners.owner_host</c>, <c>owner_pid</c>, <c>owner_start</c> and
+/// <c>owner_scope</c>: the process that holds a lease, so a process on the same machine can take over at once a card whose
+/// owner died. Rows written before (all <c>NULL</c>) keep the lease rule.</description></item>
 /// </list>
 /// </remarks>
 internal static class SqliteSchema
 {
     /// <summary>The newest schema version this code knows.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly string[][] Migrations =
     [
@@ -74,6 +77,12 @@ internal static class SqliteSchema
             """,
             "INSERT INTO checkpoint_documents (card_id, document) SELECT card_id, document FROM checkpoints",
             "ALTER TABLE checkpoints DROP COLUMN document",
+        ],
+        [
+            "ALTER TABLE card_owners ADD COLUMN owner_host TEXT",
+            "ALTER TABLE card_owners ADD COLUMN owner_pid INTEGER",
+            "ALTER TABLE card_owners ADD COLUMN owner_start INTEGER",
+            "ALTER TABLE card_owners ADD COLUMN owner_scope TEXT",
         ],
     ];
 

@@ -202,9 +202,10 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     public Task<PipelineCheckpoint?> ResumeAsync(CancellationToken cancellationToken = default) =>
         WithGateAsync(async () =>
         {
+            var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _restorer.LoadResumableAsync(CardId, cancellationToken).ConfigureAwait(false);
-            return stored is null ? null : await ResumeCoreAsync(stored, cancellationToken).ConfigureAwait(false);
+            return stored is null ? null : await ResumeCoreAsync(stored, resumeStarted, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>
@@ -222,7 +223,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     /// <param name="totalStages">The number of stages the pipeline has, for a new run.</param>
     /// <param name="executionContext">A description of a new run, serialized to JSON (repository, branch, flags, ...).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The resumed, completed or new checkpoint.</returns>
+    /// <returns>The resumed, completed or new checkpoint; the one this manager already has when called again.</returns>
     /// <exception cref="CheckpointLockedException">Another manager owns the card.</exception>
     /// <exception cref="CheckpointCorruptedException">The stored checkpoint cannot be read; it is left untouched.</exception>
     public Task<PipelineCheckpoint> ResumeOrCreateAsync(
@@ -231,11 +232,17 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(totalStages);
         return WithGateAsync(async () =>
         {
+            if (_checkpoint is { } open)
+            {
+                return open;   // this manager has already opened the run: opening it again changes nothing
+            }
+
+            var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
             var stored = await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false);
             if (CheckpointRestorer.IsResumable(stored))
             {
-                return await ResumeCoreAsync(stored!, cancellationToken).ConfigureAwait(false);
+                return await ResumeCoreAsync(stored!, resumeStarted, cancellationToken).ConfigureAwait(false);
             }
 
             if (stored is { Status: CheckpointStatus.Completed })
@@ -375,6 +382,10 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The change before it is durable; a compaction failure must not report it as failed.
+        catch (ObjectDisposedException ex)
+        {
+            Log.StoreDisposedFirst(_logger, CardId, ex);
+        }
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -429,19 +440,22 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         int totalStages, IReadOnlyDictionary<string, object?>? executionContext, PipelineCheckpoint? stored, CancellationToken cancellationToken)
     {
         var checkpoint = _creator.CreateCheckpoint(CardId, totalStages, executionContext, (stored?.Version ?? 0) + 1);
+        var writeStarted = _options.TimeProvider.GetTimestamp();
         await _repository.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+        StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, null);
         _checkpoint = checkpoint;
         _cache.Rebuild(null);
         Log.CheckpointCreated(_logger, checkpoint.CheckpointId, CardId, totalStages, checkpoint.Version);
         return checkpoint;
     }
 
-    private async Task<PipelineCheckpoint> ResumeCoreAsync(PipelineCheckpoint stored, CancellationToken cancellationToken)
+    private async Task<PipelineCheckpoint> ResumeCoreAsync(PipelineCheckpoint stored, long resumeStarted, CancellationToken cancellationToken)
     {
         _checkpoint = stored;
         await PersistAsync(new CheckpointResumed(stored.Version + 1, _creator.Now), cancellationToken).ConfigureAwait(false);
         var resumed = _checkpoint!;
         _cache.Rebuild(resumed);
+        Instruments.ResumeDuration.Record(_options.TimeProvider.GetElapsedTime(resumeStarted).TotalSeconds);
         Log.Resumed(_logger, CardId, resumed.ResumeCount, resumed.StagesCompleted, _cache.Count);
         return resumed;
     }
@@ -449,7 +463,9 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
     {
         var next = change.ApplyTo(RequireCheckpoint());
+        var writeStarted = _options.TimeProvider.GetTimestamp();
         await _repository.SaveChangeAsync(next, change, cancellationToken).ConfigureAwait(false);
+        StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, change);
         _checkpoint = next;
     }
 
@@ -473,7 +489,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
 
     private PipelineCheckpoint RequireCheckpoint() =>
         _checkpoint ?? throw new InvalidOperationException(
-            $"Card '{CardId}' has no checkpoint in this manager yet: call CreateCheckpointAsync or ResumeAsync first.");
+            $"Card '{CardId}' has no checkpoint in this manager yet: call ResumeOrCreateAsync (or CreateCheckpointAsync, ResumeAsync) first.");
 
     private async Task<T> WithGateAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
     {

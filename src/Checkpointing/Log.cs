@@ -56,6 +56,12 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Information, "Card {CardId}: its run completed (version {Version}); starting a new run because CompletedRuns is Restart")]
     public static partial void CompletedRunRestarted(ILogger logger, string cardId, long version);
 
+    [LoggerMessage(15, LogLevel.Warning, "Card {CardId}: the store was disposed before this manager, so nothing was compacted; every change is already stored. Dispose the manager before its store")]
+    public static partial void StoreDisposedFirst(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Warning, "Card {CardId}: stage {StageName}'s fingerprint changed from '{Stored}' to '{Requested}', but the run is completed and kept as it is, so the stored result is returned. Start a new run (CreateCheckpointAsync, or CompletedRuns = Restart) to run it again")]
+    public static partial void FingerprintIgnoredInCompletedRun(ILogger logger, string cardId, string stageName, string? stored, string requested);
+
     [LoggerMessage(10, LogLevel.Warning, "Card {CardId}: stage {StageName} failed")]
     public static partial void StageFailed(ILogger logger, string cardId, string stageName, Exception exception);
 

@@ -32,9 +32,13 @@ public sealed class FleetTestGroup
 /// <item>Accepted work never overlaps: for the stage runs whose save was ACCEPTED (<c>fleet_log</c>), runs under
 /// different tokens of a card do not overlap in time and are ordered as their tokens. A run that was interrupted or
 /// refused may overlap anything (a frozen worker still "works" while frozen), so it is not counted.</item>
-/// <item>Every frozen-then-thawed worker reports its write refused with <see cref="CheckpointLeaseLostException"/> and
-/// saves nothing more on that card. (The new owner's resume write usually moves the version on first, so the version
-/// check alone would refuse it too; LeaseTests has the case only the fencing token can refuse.)</item>
+/// <item>No write under a lost lease is accepted, by the database's own record (<c>fleet_accepted</c>, filled by a
+/// trigger on the change rows): every accepted LLM response and stage record was written under the fencing token the
+/// card had when the database accepted it. What the workers print, and when, is not evidence of acceptance: a worker
+/// frozen between an accepted save and its "saved" line prints the line after thawing.</item>
+/// <item>Every frozen-then-thawed worker reports its write refused with <see cref="CheckpointLeaseLostException"/>.
+/// (The new owner's resume write usually moves the version on first, so the version check alone would refuse it too;
+/// LeaseTests has the case only the fencing token can refuse.)</item>
 /// </list>
 /// </remarks>
 [Collection(FleetTestGroup.Name)]
@@ -127,6 +131,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         await AssertEveryCardCompletedByFinishedWorkAsync(cards);
         await AssertLeasesNeverOverlapAsync();
         await AssertAcceptedRunsNeverOverlapAsync();
+        await AssertNoWriteAcceptedUnderALostLeaseAsync();
         AssertFrozenWorkersWereRefused(freezes);
     }
 
@@ -300,16 +305,44 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Every change row the database accepted that says whose it is (an LLM response "answer by w under token T", a stage
+    /// record whose result names its token) was written under the token the card held at that moment: a write under a
+    /// lease another worker had taken over would show an older token than the card's.
+    /// </summary>
+    private async Task AssertNoWriteAcceptedUnderALostLeaseAsync()
+    {
+        await using var command = _server.DataSource.CreateCommand(
+            $"""SELECT card_id, version, change, token FROM "{_schema}".fleet_accepted ORDER BY id""");
+        await using var reader = await command.ExecuteReaderAsync();
+        var (responses, stages) = (0, 0);
+        while (await reader.ReadAsync())
+        {
+            var (card, version, token) = (reader.GetString(0), reader.GetInt64(1), reader.GetInt64(3));
+            var change = CheckpointJson.DeserializeChange(System.Text.Encoding.UTF8.GetBytes(reader.GetString(2)), $"{card} v{version}");
+            responses += change is LlmResponseCached ? 1 : 0;
+            stages += change is StageRecorded ? 1 : 0;
+            WriterToken(change)?.Should().Be(token, $"the change at version {version} of {card} was accepted while the card's fencing token was {token}, so it must be that lease's write");
+        }
+
+        output.WriteLine($"database record: {responses} LLM responses and {stages} stage records accepted, each under the card's current token");
+        stages.Should().BeGreaterThanOrEqualTo(Cards * Fleet.Stages.Length, "every stage save goes through a change row, so the check covers them all");
+    }
+
+    /// <summary>The token a worker wrote a change under, when the change says it (the fleet's responses and stage results do).</summary>
+    private static long? WriterToken(CheckpointChange change) => change switch
+    {
+        LlmResponseCached cached => long.Parse(cached.Response.Response[(cached.Response.Response.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture),
+        StageRecorded recorded => recorded.Stage.GetResult<FleetResult>()!.Token,
+        _ => null,
+    };
+
     private static void AssertFrozenWorkersWereRefused(List<Freeze> freezes)
     {
         foreach (var freeze in freezes)
         {
-            var after = freeze.Worker.Child.Lines.Skip(freeze.LinesBefore).ToList();
-            after.Should().Contain(line => line.StartsWith($"refused {freeze.Card} {freeze.Token} ", StringComparison.Ordinal),
+            freeze.Worker.Child.Lines.Skip(freeze.LinesBefore).Should().Contain(line => line.StartsWith($"refused {freeze.Card} {freeze.Token} ", StringComparison.Ordinal),
                 $"worker {freeze.Worker.Id}, thawed after losing {freeze.Card} (token {freeze.Token} -> {freeze.TakenOverWith}), must be refused");
-            after.Should().NotContain(line => line.StartsWith($"saved {freeze.Card} ", StringComparison.Ordinal) && line.EndsWith($" {freeze.Token}", StringComparison.Ordinal),
-                "no save under the lost lease may be accepted");
-            after.Should().NotContain($"completed {freeze.Card} {freeze.Token}");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
@@ -6,32 +5,9 @@ using Xunit.Abstractions;
 
 namespace Checkpointing.Sqlite.Tests;
 
-/// <summary>Real processes on one database: an owner killed with SIGKILL, and writers in separate processes.</summary>
+/// <summary>Real processes on one database: writers in separate processes (owners killed with SIGKILL: <see cref="SqliteTakeoverTests"/>).</summary>
 public sealed class SqliteCrashTests(ITestOutputHelper output) : SqliteTestBase
 {
-    [Fact]
-    public async Task OwnerKilledWithSigkill_ItsWritesSurvive_AndTheCardIsFreeOnceTheLeaseExpires()
-    {
-        const int LeaseMs = 1_500;
-        using var child = ChildProcess.Start("hold", Database.Path, "CARD-1", LeaseMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await child.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
-        var repository = Open();
-
-        Raw.Text(Database.Path, "SELECT owner_id FROM card_owners WHERE card_id = 'CARD-1'").Should().Contain($"/{child.Process.Id}/");
-        await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero)).Should().ThrowAsync<CheckpointLockedException>();
-        await FluentActions.Awaiting(() => repository.SaveAsync(CheckpointSamples.Minimal("CARD-1", 3))).Should().ThrowAsync<CheckpointLockedException>();
-
-        child.KillHard();
-        var watch = Stopwatch.StartNew();
-        await using var ownership = await repository.AcquireOwnershipAsync("CARD-1", TimeSpan.FromSeconds(30));
-        output.WriteLine($"card free {watch.ElapsedMilliseconds} ms after SIGKILL (lease {LeaseMs} ms)");
-
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(LeaseMs + 5_000), "a dead owner blocks its card for at most its lease");
-        var stored = (await repository.LoadAsync("CARD-1"))!;
-        stored.Version.Should().Be(2);
-        stored.CurrentStage.Should().Be("written by the child", "a write that returned is durable, even when its process is killed");
-    }
-
     [Fact]
     public async Task WritersInSeparateProcesses_KeepEveryUpdate()
     {

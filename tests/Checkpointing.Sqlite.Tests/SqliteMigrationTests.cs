@@ -13,8 +13,10 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await Open().ListCardIdsAsync();
 
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(SqliteCheckpointRepository.SchemaVersion);
-        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(3);
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at LIKE '____-__-__T%'").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(4);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at LIKE '____-__-__T%'").Should().Be(4);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('card_owners') WHERE name IN ('owner_host', 'owner_pid', 'owner_start', 'owner_scope')")
+            .Should().Be(4, "the owner row records its process, so a dead owner on this machine can be told apart");
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name = 'document'").Should().Be(0, "documents live in their own table");
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name IN ('document_bytes', 'change_bytes', 'change_count')").Should().Be(3);
     }
@@ -26,13 +28,14 @@ public sealed class SqliteMigrationTests : SqliteTestBase
 
         await Task.WhenAll(repositories.Select(r => Task.Run(() => r.ListCardIdsAsync())));
 
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(4);
     }
 
     [Fact]
     public async Task Version1Database_IsUpgradedInPlace_WithNoDataLost()
     {
-        // A database as the first schema version left it: documents, change rows and an owner row, without the size columns.
+        // A database as the first schema version left it: documents, change rows and an owner row, without the size columns
+        // and without the owner's process.
         await using (var connection = Raw.Open(Database.Path))
         {
             (await SqliteSchema.MigrateAsync(connection, Database.Path, targetVersion: 1, TimeProvider.System, CancellationToken.None)).Should().Be((0, 1));
@@ -62,12 +65,23 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         var documentOnly = CheckpointSamples.Minimal("CARD-DOCUMENT", version: 7);
         InsertV1Document(documentOnly);
 
+        // An owner row of the old format, whose lease is still live: it has no process columns, so it keeps the lease rule.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Raw.Execute(
+            Database.Path,
+            "INSERT INTO card_owners (card_id, owner_id, acquired_at, expires_at) VALUES ('CARD-OWNED', 'old-host/99/abc', $now, $expires)",
+            ("$now", now),
+            ("$expires", now + 600_000));
+
         var repository = Open();
         (await repository.LoadAsync("CARD-CHANGES")).ShouldMatch(withChanges, "the upgraded database keeps document and change rows");
+        var locked = (await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-OWNED", TimeSpan.Zero)).Should().ThrowAsync<CheckpointLockedException>()).Which;
+        locked.Owner.Should().Be("owner 'old-host/99/abc'");
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM card_owners WHERE owner_host IS NULL AND owner_pid IS NULL AND owner_start IS NULL").Should().Be(1);
         (await repository.LoadAsync("CARD-DOCUMENT")).ShouldMatch(documentOnly);
         (await repository.ListCardIdsAsync()).Should().BeEquivalentTo(["CARD-CHANGES", "CARD-DOCUMENT"]);
 
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(4);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_documents").Should().Be(2, "migration 3 moved both documents");
         Raw.Scalar(Database.Path, "SELECT change_count FROM checkpoints WHERE card_id = 'CARD-CHANGES'").Should().Be(3, "migration 2 counted the existing change rows");
         Raw.Scalar(Database.Path, "SELECT change_bytes FROM checkpoints WHERE card_id = 'CARD-CHANGES'")
@@ -88,7 +102,7 @@ public sealed class SqliteMigrationTests : SqliteTestBase
     {
         var checkpoint = CheckpointSamples.Checkpoint("CARD-1");
         await Open().SaveAsync(checkpoint);
-        Raw.Execute(Database.Path, "INSERT INTO schema_migrations (version, applied_at) VALUES (4, '2030-01-01T00:00:00Z')");
+        Raw.Execute(Database.Path, "INSERT INTO schema_migrations (version, applied_at) VALUES (5, '2030-01-01T00:00:00Z')");
         Raw.Execute(Database.Path, "CREATE TABLE from_the_future (x)");
 
         var repository = Open();
@@ -96,10 +110,10 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await FluentActions.Awaiting(() => repository.SaveAsync(CheckpointSamples.Minimal("CARD-2"))).Should().ThrowAsync<CheckpointVersionException>();
         await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero)).Should().ThrowAsync<CheckpointVersionException>();
 
-        error.FoundVersion.Should().Be(4);
-        error.SupportedVersion.Should().Be(3);
+        error.FoundVersion.Should().Be(5);
+        error.SupportedVersion.Should().Be(4);
         error.Path.Should().Be(Database.Path);
-        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(4);
+        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(5);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoints").Should().Be(1);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'from_the_future'").Should().Be(1);
     }

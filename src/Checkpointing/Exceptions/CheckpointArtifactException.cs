@@ -28,7 +28,7 @@ public sealed class CheckpointArtifactException : CheckpointException
     /// <param name="path">The artifact.</param>
     /// <param name="problem">What is wrong with it.</param>
     public CheckpointArtifactException(string stageName, string path, string problem)
-        : base($"Artifact '{path}' of completed stage '{stageName}' {problem}.")
+        : base($"Artifact '{path}' of stage '{stageName}' {problem}.")
     {
         StageName = stageName;
         ArtifactPath = path;

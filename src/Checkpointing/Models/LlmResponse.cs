@@ -73,7 +73,7 @@ public sealed record LlmResponse(string Prompt, string Response)
 
     /// <summary>
     /// Gets why the model stopped (<c>stop</c>, <c>length</c>, <c>error</c>, ...), when known. A response that was
-    /// truncated (<c>length</c>, <c>max_tokens</c>) or failed (<c>error</c>) is never cached by
+    /// truncated (<c>length</c>, <c>max_tokens</c>), filtered (<c>content_filter</c>) or failed (<c>error</c>) is never cached by
     /// <see cref="CheckpointManager.GetOrAddLlmResponseAsync"/>.
     /// </summary>
     public string? FinishReason { get; init; }
@@ -82,7 +82,7 @@ public sealed record LlmResponse(string Prompt, string Response)
     public string? RequestKey { get; init; }
 
     /// <summary>Gets whether the response is complete and may be reused: not truncated and not failed.</summary>
-    public bool IsReusable => FinishReason is not ("length" or "max_tokens" or "error" or "failed" or "truncated");
+    public bool IsReusable => FinishReason is not ("length" or "max_tokens" or "error" or "failed" or "truncated" or "content_filter");
 
     /// <summary>Tells whether the prompt is still undecoded in the stored document, and gives that JSON element.</summary>
     internal bool TryGetStoredPrompt(out JsonElement storedPrompt)

@@ -37,16 +37,19 @@ public sealed partial class CheckpointManager
         ArgumentNullException.ThrowIfNull(work);
         options ??= new StageOptions();
         var checkpoint = RequireCheckpoint();
+        using var telemetry = new StageTelemetry(CardId, stageName, _options.TimeProvider);
         if (checkpoint.StageCheckpoints.TryGetValue(stageName, out var stored))
         {
             if (stored.Status == StageStatus.Skipped)
             {
+                telemetry.Outcome = "skipped";
                 return default!;
             }
 
             if (stored.Status == StageStatus.Completed
-                && (checkpoint.Status == CheckpointStatus.Completed || await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false)))
+                && (IsKeptAsCompleted(checkpoint, stored, options) || await IsStillValidAsync(checkpoint, stored, options, cancellationToken).ConfigureAwait(false)))
             {
+                telemetry.Outcome = "reused";
                 return ReadStoredResult<T>(stored);
             }
         }
@@ -56,12 +59,14 @@ public sealed partial class CheckpointManager
         {
             await SaveStageCheckpointAsync(stageName, StageStatus.Skipped, cancellationToken: cancellationToken).ConfigureAwait(false);
             ReportProgress();
+            telemetry.Outcome = "skipped";
             return default!;
         }
 
         await SetCurrentStageAsync(stageName, cancellationToken).ConfigureAwait(false);
         ReportProgress();
         var context = new StageContext(this, stageName);
+        StageContext.CurrentSlot.Value = context;   // the ambient stage (StageContext.Current) of the work's async flow
         var start = _creator.Now;
         T result;
         Dictionary<string, ArtifactDigest> digests;
@@ -89,6 +94,8 @@ public sealed partial class CheckpointManager
             await SaveStageCoreAsync(attempt, CancellationToken.None).ConfigureAwait(false);
             Log.StageFailed(_logger, CardId, stageName, ex);
             ReportProgress();
+            telemetry.Outcome = "failed";
+            telemetry.RecordRetries(_checkpoint);
             throw;
         }
 
@@ -102,6 +109,8 @@ public sealed partial class CheckpointManager
         };
         await SaveStageCoreAsync(completed, cancellationToken).ConfigureAwait(false);
         ReportProgress();
+        telemetry.Outcome = "ran";
+        telemetry.RecordRetries(_checkpoint);
         return result;
     }
 
@@ -136,7 +145,7 @@ public sealed partial class CheckpointManager
     /// <returns>The response.</returns>
     public async Task<LlmResponse> GetOrAddLlmResponseAsync(
         string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken = default) =>
-        (await GetOrAddLlmResponseCoreAsync(stageName, request, call, cancellationToken).ConfigureAwait(false)).Response;
+        (await GetOrAddLlmResponseObservedAsync(stageName, request, call, cancellationToken).ConfigureAwait(false)).Response;
 
     /// <summary>Sums the LLM usage of the run per stage, and what cache hits saved.</summary>
     /// <returns>The report.</returns>
@@ -220,7 +229,7 @@ public sealed partial class CheckpointManager
         {
             if (!File.Exists(artifact))
             {
-                throw new CheckpointArtifactException(context.StageName, artifact, "was registered but does not exist when the stage ends");
+                throw new CheckpointArtifactException(context.StageName, artifact, "was registered but does not exist when the stage ends: write the file before the stage's work returns, or do not register it");
             }
 
             digests[artifact] = await ArtifactDigest.ComputeAsync(artifact, cancellationToken).ConfigureAwait(false);
@@ -242,6 +251,25 @@ public sealed partial class CheckpointManager
         }
     }
 
+    /// <summary>A completed run's stored results are returned as they are; a changed fingerprint there is only logged.</summary>
+    private bool IsKeptAsCompleted(PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options)
+    {
+        if (checkpoint.Status != CheckpointStatus.Completed)
+        {
+            return false;
+        }
+
+        if (options.Fingerprint is { } requested && StoredFingerprint(stored) is var storedFingerprint && storedFingerprint != requested)
+        {
+            Log.FingerprintIgnoredInCompletedRun(_logger, CardId, stored.StageName, storedFingerprint, requested);
+        }
+
+        return true;
+    }
+
+    private static string? StoredFingerprint(StageCheckpoint stored) =>
+        stored.Metadata.TryGetValue(FingerprintKey, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+
     private async Task<bool> IsStillValidAsync(
         PipelineCheckpoint checkpoint, StageCheckpoint stored, StageOptions options, CancellationToken cancellationToken)
     {
@@ -257,7 +285,7 @@ public sealed partial class CheckpointManager
             return false;
         }
 
-        var storedFingerprint = stored.Metadata.TryGetValue(FingerprintKey, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        var storedFingerprint = StoredFingerprint(stored);
         if (options.Fingerprint is not null && options.Fingerprint != storedFingerprint)
         {
             Log.StageRerun(_logger, CardId, stored.StageName, $"its fingerprint changed from '{storedFingerprint}' to '{options.Fingerprint}'");

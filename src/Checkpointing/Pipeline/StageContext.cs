@@ -18,6 +18,21 @@ public sealed class StageContext
         StageName = stageName;
     }
 
+    /// <summary>
+    /// Gets the stage whose work is running on this asynchronous flow, or <see langword="null"/> outside
+    /// <see cref="CheckpointManager.RunStageAsync{T}"/>. Code called from a stage's work (an <c>IChatClient</c>
+    /// middleware, a helper) finds the stage here without being passed it.
+    /// </summary>
+    /// <remarks>
+    /// The value flows like any <see cref="AsyncLocal{T}"/>: into every task the work starts and awaits, not back to the
+    /// caller of <c>RunStageAsync</c>. Work started from a stage that outlives it still sees the stage, whose context no
+    /// longer records anything new once the stage is saved.
+    /// </remarks>
+    public static StageContext? Current => CurrentSlot.Value;
+
+    /// <summary>Gets the slot <see cref="CheckpointManager.RunStageAsync{T}"/> sets for its work.</summary>
+    internal static AsyncLocal<StageContext?> CurrentSlot { get; } = new();
+
     /// <summary>Gets the stage being run.</summary>
     public string StageName { get; }
 
@@ -71,7 +86,7 @@ public sealed class StageContext
     public async Task<LlmResponse> GetOrAddLlmResponseAsync(
         LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken = default)
     {
-        var (response, fromCache) = await _manager.GetOrAddLlmResponseCoreAsync(StageName, request, call, cancellationToken).ConfigureAwait(false);
+        var (response, fromCache) = await _manager.GetOrAddLlmResponseObservedAsync(StageName, request, call, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _responses.Add(response);

@@ -55,6 +55,14 @@ internal static class CardLock
         {
             return null;
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UnauthorizedAccessException(CannotCreate(lockPath, ex), ex);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException(CannotCreate(lockPath, ex), ex);
+        }
     }
 
     /// <summary>Gives the lock up.</summary>
@@ -65,6 +73,10 @@ internal static class CardLock
         HeldByThisProcess.TryRemove(lockFile.Name, out _);
         return lockFile.DisposeAsync();
     }
+
+    private static string CannotCreate(string lockPath, Exception ex) =>
+        $"The lock file '{lockPath}' cannot be created: {ex.Message} The checkpoint directory must be writable: set "
+        + $"CheckpointManagerOptions.CheckpointDirectory (or ${CheckpointManagerOptions.DirectoryEnvironmentVariable}) to a writable directory.";
 
     /// <summary>Says who holds a lock this process could not take.</summary>
     public static string DescribeOwner(string lockPath) =>
@@ -94,7 +106,7 @@ internal static class CardLock
 
             if (waited >= timeout)
             {
-                throw new CheckpointLockedException(cardId, lockPath, waited, DescribeOwner(lockPath), null);
+                throw new CheckpointLockedException(cardId, lockPath, waited, DescribeOwner(lockPath), leaseExpiresAt: null);
             }
 
             var remaining = timeout - waited;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -259,15 +258,14 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
     /// <summary>Reads <c>card_id</c> from the start of a document, without reading (or size-checking) the whole file.</summary>
     private static async Task<string?> ReadCardIdAsync(string file, CancellationToken cancellationToken)
     {
-        const int PrefixBytes = 64 * 1024; // card_id is the second field; even a very long id and checkpoint_id fit
-        var buffer = new byte[PrefixBytes];
+        var buffer = new byte[SnapshotCardId.PrefixBytes];
         int read;
         try
         {
             var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             await using (stream.ConfigureAwait(false))
             {
-                read = await stream.ReadAtLeastAsync(buffer, PrefixBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (FileNotFoundException)
@@ -275,24 +273,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
             return null;
         }
 
-        var reader = new Utf8JsonReader(buffer.AsSpan(0, read), isFinalBlock: read < PrefixBytes, state: default);
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1
-                    && reader.ValueTextEquals(CheckpointJsonNames.CardId) && reader.Read() && reader.TokenType == JsonTokenType.String)
-                {
-                    return reader.GetString();
-                }
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            return null; // not JSON, or a card_id that cannot be decoded: not a card this store wrote
-        }
-
-        return null;
+        return SnapshotCardId.TryRead(buffer.AsSpan(0, read), isWholeDocument: read < buffer.Length);
     }
 
     private async Task ReleaseAsync(CardSession session)

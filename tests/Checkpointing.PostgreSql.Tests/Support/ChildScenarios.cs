@@ -152,6 +152,9 @@ public sealed record FleetResult(string Worker, long Token, string Stage);
 /// save returned (<c>saved</c>) or was refused (<c>refused</c>); a killed worker leaves it null.
 /// <c>fleet_leases(card, worker, token, granted_at, known_expiry)</c>: each claim's grant time and the latest expiry its
 /// renewals reported to the worker (the lease was valid at least over that interval).
+/// <c>fleet_accepted(id, card_id, version, change, token)</c>: written by the database itself, a trigger on the store's
+/// <c>checkpoint_changes</c>: every change row the store accepted (kept after compaction deletes the row), with the
+/// card's fencing token at that moment. What a worker prints, and when, does not matter to it.
 /// </summary>
 public sealed class FleetLog(NpgsqlDataSource dataSource, string schema)
 {
@@ -173,7 +176,23 @@ public sealed class FleetLog(NpgsqlDataSource dataSource, string schema)
             started_at timestamptz NOT NULL,
             ended_at timestamptz,
             outcome text
-        )
+        );
+        CREATE TABLE "{schema}".fleet_accepted (
+            id bigserial PRIMARY KEY,
+            card_id text NOT NULL,
+            version bigint NOT NULL,
+            change text NOT NULL,
+            token bigint NOT NULL
+        );
+        CREATE FUNCTION "{schema}".fleet_record_accepted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO "{schema}".fleet_accepted (card_id, version, change, token)
+            SELECT NEW.card_id, NEW.version, NEW.change::text, c.fencing_token FROM "{schema}".checkpoints c WHERE c.card_id = NEW.card_id;
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER fleet_record_accepted AFTER INSERT ON "{schema}".checkpoint_changes
+            FOR EACH ROW EXECUTE FUNCTION "{schema}".fleet_record_accepted();
         """;
 
     /// <summary>Records a lease the worker was granted: from the database's grant time to the expiry the grant returned.</summary>

@@ -23,13 +23,13 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
         var current = () => _manager.SetCurrentStageAsync("plan");
         var complete = () => _manager.MarkCompletedAsync();
 
-        await save.Should().ThrowAsync<InvalidOperationException>().WithMessage("*CreateCheckpointAsync or ResumeAsync first*");
+        await save.Should().ThrowAsync<InvalidOperationException>().WithMessage("*call ResumeOrCreateAsync*first*");
         await cache.Should().ThrowAsync<InvalidOperationException>();
         await current.Should().ThrowAsync<InvalidOperationException>();
         await complete.Should().ThrowAsync<InvalidOperationException>();
         _manager.Invoking(m => m.GetCachedLlmResponse("plan", "p"))
             .Should().Throw<InvalidOperationException>("a miss would be paid for and then fail to be stored")
-            .WithMessage("*CreateCheckpointAsync or ResumeAsync first*");
+            .WithMessage("*call ResumeOrCreateAsync*first*");
         var getOrAdd = () => _manager.GetOrAddLlmResponseAsync("plan", LlmRequest.ForPrompt("p"), _ => Task.FromResult(Stages.Response("p")));
         await getOrAdd.Should().ThrowAsync<InvalidOperationException>();
     }

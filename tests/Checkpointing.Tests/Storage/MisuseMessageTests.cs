@@ -36,6 +36,19 @@ public sealed class MisuseMessageTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckpointDirectory_ThatExistsButIsNotWritable_SaysSoWhenTheCardIsOpened()
+    {
+        var manager = new CheckpointManager("CARD-1", new CheckpointManagerOptions { CheckpointDirectory = "/proc" });
+        await using (manager)
+        {
+            var open = () => manager.ResumeOrCreateAsync(1);
+
+            (await open.Should().ThrowAsync<IOException>())
+                .WithMessage("*'/proc/CARD-1.lock' cannot be created*directory must be writable*CheckpointManagerOptions.CheckpointDirectory*");
+        }
+    }
+
+    [Fact]
     public async Task LockHeldByAnUndisposedManagerOfThisProcess_SaysTheOwnerIsThisProcess()
     {
         var options = new CheckpointManagerOptions { CheckpointDirectory = _temp.Path };
