@@ -68,13 +68,12 @@ public sealed partial class PostgreSqlCheckpointRepository
             var json = reader.GetFieldValue<byte[]>(4);
             changeBytes += json.Length;
             var change = CheckpointJson.DeserializeChange(json, changeSource);
-            if (change.Version != changeVersion || change.Version != checkpoint.Version + 1)
+            if (change.Version != changeVersion)
             {
-                throw new CheckpointCorruptedException(
-                    changeSource, null, $"expected the change to version {checkpoint.Version + 1}, found one to version {change.Version}");
+                throw new CheckpointCorruptedException(changeSource, null, $"the change has version {change.Version} in a row of version {changeVersion}");
             }
 
-            checkpoint = change.ApplyTo(checkpoint);
+            checkpoint = CheckpointJson.ApplyStoredChange(checkpoint, change, changeSource);
         }
 
         if (checkpoint.Version != version)

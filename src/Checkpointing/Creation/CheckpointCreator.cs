@@ -67,7 +67,7 @@ internal sealed class CheckpointCreator
             Artifacts = attempt.Artifacts is null ? ImmutableList<string>.Empty : ImmutableList.CreateRange(attempt.Artifacts),
             LlmResponses = MergeResponses(previous?.LlmResponses, pending, attempt.LlmResponses),
             ErrorMessage = attempt.ErrorMessage,
-            RetryCount = previous is null ? 0 : previous.RetryCount + (previous.Status == StageStatus.Failed ? 1 : 0),
+            RetryCount = previous is null ? 0 : checked(previous.RetryCount + (previous.Status == StageStatus.Failed ? 1 : 0)),
             Metadata = MergeMetadata(previous?.Metadata, attempt.Metadata, attempt.Status),
         };
     }

@@ -20,7 +20,7 @@ public sealed partial record PipelineCheckpoint
                 ticks = 0;
                 foreach (var name in CompletedStages)
                 {
-                    ticks += StageCheckpoints.TryGetValue(name, out var stage) ? stage.Duration.Ticks : 0;
+                    ticks = checked(ticks + (StageCheckpoints.TryGetValue(name, out var stage) ? stage.Duration.Ticks : 0));
                 }
 
                 Volatile.Write(ref _derived.CompletedTicks, ticks);
@@ -56,12 +56,13 @@ public sealed partial record PipelineCheckpoint
     }
 
     /// <summary>Records a stage attempt: replaces its record, files it under its latest status, adds its duration.</summary>
+    /// <exception cref="OverflowException">A summed duration no longer fits in a <see cref="TimeSpan"/>.</exception>
     internal PipelineCheckpoint WithStage(StageCheckpoint stage)
     {
         StageCheckpoints.TryGetValue(stage.StageName, out var previous);
-        var completedTicks = CompletedTicks
+        var completedTicks = checked(CompletedTicks
             - (previous?.Status == StageStatus.Completed ? previous.Duration.Ticks : 0)
-            + (stage.Status == StageStatus.Completed ? stage.Duration.Ticks : 0);
+            + (stage.Status == StageStatus.Completed ? stage.Duration.Ticks : 0));
         var listedRecorded = ListedStagesRecorded;
         var completed = MoveTo(CompletedStages, stage, previous, listedRecorded, StageStatus.Completed);
         var failed = MoveTo(FailedStages, stage, previous, listedRecorded, StageStatus.Failed);
@@ -115,8 +116,12 @@ public sealed partial record PipelineCheckpoint
             return TimeSpan.Zero;
         }
 
+        // An estimate: past what a TimeSpan holds it saturates instead of failing the save.
         var toDo = Math.Max(0, totalStages - completedCount - skippedCount);
-        return TimeSpan.FromTicks(completedTicks / completedCount * toDo);
+        var mean = completedTicks / completedCount;
+        return toDo != 0 && Math.Abs(mean) > TimeSpan.MaxValue.Ticks / toDo
+            ? (mean < 0 ? TimeSpan.MinValue : TimeSpan.MaxValue)
+            : TimeSpan.FromTicks(mean * toDo);
     }
 
     /// <summary>

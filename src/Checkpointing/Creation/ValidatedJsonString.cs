@@ -73,7 +73,7 @@ internal static class ValidatedJsonString
     }
 
     /// <summary>Reads four hex digits (validated JSON has nothing else after <c>\u</c>).</summary>
-    private static uint Hex4(ReadOnlySpan<byte> digits)
+    internal static uint Hex4(ReadOnlySpan<byte> digits)
     {
         var value = 0u;
         foreach (var digit in digits[..4])

@@ -27,6 +27,18 @@ public sealed record LlmResponse(string Prompt, string Response)
         _storedResponse = storedResponse;
     }
 
+    /// <summary>
+    /// Initializes a response read from a store whose <c>response</c> is not a string (the Python manager can write
+    /// <c>null</c>): <see cref="Response"/> reads as empty, and the stored value is written back as it was.
+    /// </summary>
+    /// <param name="prompt">The prompt.</param>
+    /// <param name="storedResponse">The stored value, of a document that outlives this object.</param>
+    internal LlmResponse(string prompt, JsonElement storedResponse)
+        : this(prompt, null!)
+    {
+        _storedResponse = storedResponse;
+    }
+
     /// <summary>Gets the prompt exactly as sent; the cache key is the SHA-256 of its UTF-8 bytes.</summary>
     public string Prompt
     {
@@ -45,7 +57,7 @@ public sealed record LlmResponse(string Prompt, string Response)
     /// </remarks>
     public string Response
     {
-        get => _response ??= _storedResponse.ValueKind == JsonValueKind.String ? _storedResponse.GetString()! : string.Empty;
+        get => _response ?? (_storedResponse.ValueKind == JsonValueKind.String ? _response = _storedResponse.GetString()! : string.Empty);
         init
         {
             _response = value;
@@ -79,11 +91,14 @@ public sealed record LlmResponse(string Prompt, string Response)
         return Volatile.Read(ref _prompt) is null && storedPrompt.ValueKind == JsonValueKind.String;
     }
 
-    /// <summary>Tells whether the text is still undecoded in the stored document, and gives that JSON element.</summary>
+    /// <summary>
+    /// Tells whether the response is still as stored (a string not decoded yet, or a value that is not a string), and
+    /// gives that JSON element, to write back as it is.
+    /// </summary>
     internal bool TryGetStoredResponse(out JsonElement storedResponse)
     {
         storedResponse = _storedResponse;
-        return Volatile.Read(ref _response) is null && storedResponse.ValueKind == JsonValueKind.String;
+        return Volatile.Read(ref _response) is null && storedResponse.ValueKind != JsonValueKind.Undefined;
     }
 
     /// <summary>Compares by value; a response whose text is not decoded yet equals the same response decoded.</summary>

@@ -12,6 +12,11 @@ internal sealed record ArtifactDigest(long Size, string Sha256)
     /// <summary>The stage metadata key holding the digests, by artifact path.</summary>
     public const string MetadataKey = "artifact_digests";
 
+    /// <summary>The length of a SHA-256 in hex.</summary>
+    private const int HexLength = 64;
+
+    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
+
     /// <summary>Computes the digest of a file.</summary>
     public static async Task<ArtifactDigest> ComputeAsync(string path, CancellationToken cancellationToken)
     {
@@ -45,7 +50,7 @@ internal sealed record ArtifactDigest(long Size, string Sha256)
         return document.RootElement.Clone();
     }
 
-    /// <summary>Reads digests from stage metadata; an entry that is not a digest is ignored.</summary>
+    /// <summary>Reads digests from stage metadata; an entry that is not a digest is ignored (a load refuses it).</summary>
     public static IReadOnlyDictionary<string, ArtifactDigest> FromMetadata(StageCheckpoint stage)
     {
         var digests = new Dictionary<string, ArtifactDigest>(StringComparer.Ordinal);
@@ -53,11 +58,9 @@ internal sealed record ArtifactDigest(long Size, string Sha256)
         {
             foreach (var property in json.EnumerateObject())
             {
-                if (property.Value.ValueKind == JsonValueKind.Object
-                    && property.Value.TryGetProperty("size", out var size) && size.TryGetInt64(out var bytes)
-                    && property.Value.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.String)
+                if (TryRead(property.Value) is { } digest)
                 {
-                    digests[property.Name] = new ArtifactDigest(bytes, sha.GetString()!);
+                    digests[property.Name] = digest;
                 }
             }
         }
@@ -65,7 +68,25 @@ internal sealed record ArtifactDigest(long Size, string Sha256)
         return digests;
     }
 
+    /// <summary>Reads one stored digest: <c>{"size": bytes, "sha256": 64 lower-case hex}</c>, or <see langword="null"/>.</summary>
+    public static ArtifactDigest? TryRead(JsonElement entry)
+    {
+        if (entry.ValueKind == JsonValueKind.Object
+            && entry.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out var bytes) && bytes >= 0
+            && entry.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.String
+            && sha.GetString() is { Length: HexLength } hex && hex.AsSpan().IndexOfAnyExcept(LowerHexDigits) < 0)
+        {
+            return new ArtifactDigest(bytes, hex);
+        }
+
+        return null;
+    }
+
     /// <summary>Checks the file against this digest.</summary>
+    /// <remarks>
+    /// Reads at most one byte more than the stored size: a path that names a device (<c>/dev/zero</c>) or a file that
+    /// grew is reported changed without reading it to its end.
+    /// </remarks>
     /// <returns><see langword="null"/> when it matches; otherwise what is wrong.</returns>
     public async Task<string?> CheckAsync(string path, CancellationToken cancellationToken)
     {
@@ -74,7 +95,33 @@ internal sealed record ArtifactDigest(long Size, string Sha256)
             return "is missing";
         }
 
-        var actual = await ComputeAsync(path, cancellationToken).ConfigureAwait(false);
-        return actual == this ? null : $"changed (size {Size} -> {actual.Size}, sha256 {Sha256[..12]}… -> {actual.Sha256[..12]}…)";
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                long read = 0;
+                int n;
+                while (read <= Size && (n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, Size - read + 1)), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, n);
+                    read += n;
+                }
+
+                if (read != Size)
+                {
+                    return read > Size ? $"changed (it is larger than the {Size} bytes stored)" : $"changed (size {Size} -> {read})";
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            var actual = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+            return actual == Sha256 ? null : $"changed (sha256 {Sha256[..12]}… -> {actual[..12]}…)";
+        }
     }
 }

@@ -31,6 +31,7 @@ public sealed record LlmUsageTotals(int Calls, long PromptTokens, long Completio
     /// <summary>Adds one response; usage the Python manager wrote (<c>tokens</c>, <c>cost_usd</c>) counts too.</summary>
     /// <param name="response">The response.</param>
     /// <returns>The new totals.</returns>
+    /// <exception cref="OverflowException">A total no longer fits (tokens in a <see cref="long"/>, costs in a <see cref="decimal"/>).</exception>
     public LlmUsageTotals Add(LlmResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -47,12 +48,14 @@ public sealed record LlmUsageTotals(int Calls, long PromptTokens, long Completio
             costs = costs.SetItem(currency, costs.GetValueOrDefault(currency) + cost);
         }
 
-        return new LlmUsageTotals(Calls + 1, PromptTokens + usage.PromptTokens, CompletionTokens + usage.CompletionTokens, costs);
+        return new LlmUsageTotals(
+            checked(Calls + 1), checked(PromptTokens + usage.PromptTokens), checked(CompletionTokens + usage.CompletionTokens), costs);
     }
 
     /// <summary>Adds other totals.</summary>
     /// <param name="other">The totals to add.</param>
     /// <returns>The sum.</returns>
+    /// <exception cref="OverflowException">A total no longer fits (tokens in a <see cref="long"/>, costs in a <see cref="decimal"/>).</exception>
     public LlmUsageTotals Add(LlmUsageTotals other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -62,7 +65,8 @@ public sealed record LlmUsageTotals(int Calls, long PromptTokens, long Completio
             costs = costs.SetItem(currency, costs.GetValueOrDefault(currency) + cost);
         }
 
-        return new LlmUsageTotals(Calls + other.Calls, PromptTokens + other.PromptTokens, CompletionTokens + other.CompletionTokens, costs);
+        return new LlmUsageTotals(
+            checked(Calls + other.Calls), checked(PromptTokens + other.PromptTokens), checked(CompletionTokens + other.CompletionTokens), costs);
     }
 
     private static LlmUsage? FromPythonFields(LlmResponse response)
@@ -73,12 +77,12 @@ public sealed record LlmUsageTotals(int Calls, long PromptTokens, long Completio
         if (extra.TryGetValue("tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Object)
         {
             found = true;
-            prompt = tokens.TryGetProperty("prompt", out var p) && p.TryGetInt64(out var pv) ? pv : 0;
-            completion = tokens.TryGetProperty("completion", out var c) && c.TryGetInt64(out var cv) ? cv : 0;
+            prompt = tokens.TryGetProperty("prompt", out var p) && UsageNumbers.TryGetCount(p, out var pv) ? pv : 0;
+            completion = tokens.TryGetProperty("completion", out var c) && UsageNumbers.TryGetCount(c, out var cv) ? cv : 0;
         }
 
         decimal? cost = null;
-        if (extra.TryGetValue("cost_usd", out var usd) && usd.ValueKind == JsonValueKind.Number && usd.TryGetDecimal(out var value))
+        if (extra.TryGetValue("cost_usd", out var usd) && UsageNumbers.TryGetAmount(usd, out var value))
         {
             found = true;
             cost = value;

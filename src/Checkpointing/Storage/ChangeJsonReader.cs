@@ -14,6 +14,10 @@ internal static class ChangeJsonReader
         {
             return Read(document.RootElement, context);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
+        {
+            throw context.Unreadable("record", ex);
+        }
         finally
         {
             if (!context.DeferResponseText)
@@ -30,7 +34,7 @@ internal static class ChangeJsonReader
             throw context.WrongType("record", "an object", root);
         }
 
-        var version = JsonFields.GetInt64(Required(root, N.ChangeVersion, context), N.ChangeVersion, context);
+        var version = JsonFields.GetVersion(Required(root, N.ChangeVersion, context), N.ChangeVersion, context);
         var timestamp = JsonFields.GetTimestamp(Required(root, N.ChangeTimestamp, context), N.ChangeTimestamp, context);
         var type = JsonFields.GetString(Required(root, N.ChangeType, context), N.ChangeType, context);
         return type switch
@@ -40,10 +44,10 @@ internal static class ChangeJsonReader
             "llm_response" => new LlmResponseCached(
                 version,
                 timestamp,
-                JsonFields.GetString(Required(root, N.StageName, context), N.StageName, context),
+                JsonFields.GetStageName(Required(root, N.StageName, context), N.StageName, context),
                 CheckpointJsonReader.ReadResponse(Required(root, N.Response, context), N.Response, context)),
             "current_stage" => new CurrentStageSet(
-                version, timestamp, JsonFields.GetString(Required(root, N.StageName, context), N.StageName, context)),
+                version, timestamp, JsonFields.GetStageName(Required(root, N.StageName, context), N.StageName, context)),
             "status" => new StatusChanged(
                 version,
                 timestamp,

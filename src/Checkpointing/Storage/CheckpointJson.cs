@@ -36,6 +36,23 @@ public static class CheckpointJson
         return CheckpointJsonReader.ReadSnapshot(utf8Json, new JsonReadContext(source)).Checkpoint;
     }
 
+    /// <summary>
+    /// Applies a change read back from a store to the state it was made against, checking that the library could have
+    /// written it there: it produces the next version, the run was not completed before it, and its durations add up.
+    /// </summary>
+    /// <param name="checkpoint">The stored state before the change.</param>
+    /// <param name="change">The change, as read with <see cref="DeserializeChange"/>.</param>
+    /// <param name="source">Where the change came from (a table and key), named in errors.</param>
+    /// <returns>The state after the change.</returns>
+    /// <exception cref="CheckpointCorruptedException">The change cannot follow <paramref name="checkpoint"/>.</exception>
+    public static PipelineCheckpoint ApplyStoredChange(PipelineCheckpoint checkpoint, CheckpointChange change, string source)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(source);
+        return StoredChange.Apply(checkpoint, change, source, offset: null);
+    }
+
     /// <summary>Serializes one change as compact UTF-8 JSON.</summary>
     /// <param name="change">The change.</param>
     /// <returns>The UTF-8 bytes.</returns>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using N = Checkpointing.CheckpointJsonNames;
@@ -11,7 +10,7 @@ namespace Checkpointing;
 /// Reads checkpoint documents (ours and the Python manager's) strictly: every known field is type-checked, duplicate
 /// keys and over-deep nesting are refused, unknown fields are kept, and naive timestamps are read as local time.
 /// </summary>
-internal static class CheckpointJsonReader
+internal static partial class CheckpointJsonReader
 {
     /// <summary>The number of stage records from which they are read in parallel.</summary>
     private const int ParallelReadThreshold = 64;
@@ -25,6 +24,10 @@ internal static class CheckpointJsonReader
         try
         {
             return ReadSnapshot(document.RootElement, context);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
+        {
+            throw context.Unreadable("document", ex);
         }
         finally
         {
@@ -61,24 +64,24 @@ internal static class CheckpointJsonReader
             switch (name)
             {
                 case N.SchemaVersion: schemaVersion = GetInt64(value, name, context); break;
-                case N.Version: version = GetInt64(value, name, context); break;
+                case N.Version: version = GetVersion(value, name, context); break;
                 case N.JournalId: journalId = GetNullableString(value, name, context); break;
                 case N.CheckpointId: checkpointId = GetString(value, name, context); break;
                 case N.CardId: cardId = GetString(value, name, context); break;
                 case N.Status: status = ParseCheckpointStatus(GetString(value, name, context), name, context); break;
                 case N.CreatedAt: createdAt = GetTimestamp(value, name, context); break;
                 case N.UpdatedAt: updatedAt = GetTimestamp(value, name, context); break;
-                case N.CompletedStages: completed = GetStrings(value, name, context); break;
-                case N.FailedStages: failed = GetStrings(value, name, context); break;
-                case N.SkippedStages: skipped = GetStrings(value, name, context); break;
-                case N.CurrentStage: currentStage = GetNullableString(value, name, context); break;
+                case N.CompletedStages: completed = GetStageNames(value, name, context); break;
+                case N.FailedStages: failed = GetStageNames(value, name, context); break;
+                case N.SkippedStages: skipped = GetStageNames(value, name, context); break;
+                case N.CurrentStage: currentStage = GetNullableStageName(value, name, context); break;
                 case N.StageCheckpoints: stages = ReadStages(value, context); break;
                 case N.ExecutionContext: executionContext = GetMap(value, name, context); break;
-                case N.TotalStages: totalStages = GetInt32(value, name, context); break;
+                case N.TotalStages: totalStages = GetCounter(value, name, context); break;
                 case N.StagesCompleted: GetInt32(value, name, context); break;
                 case N.TotalDurationSeconds: totalDuration = GetSeconds(value, name, context); break;
                 case N.EstimatedRemainingSeconds: remaining = GetSeconds(value, name, context); break;
-                case N.ResumeCount: resumeCount = GetInt32(value, name, context); break;
+                case N.ResumeCount: resumeCount = GetCounter(value, name, context); break;
                 case N.LastResumeTime: lastResume = GetNullableTimestamp(value, name, context); break;
                 case N.Metadata: metadata = GetMap(value, name, context); break;
                 case N.PendingLlmResponses: pending = ReadPending(value, context); break;
@@ -114,6 +117,16 @@ internal static class CheckpointJsonReader
             Version = version,
             AdditionalProperties = fields.Unknown,
         };
+        try
+        {
+            // Summed once now, checked, so that a later save cannot fail on durations this load accepted.
+            _ = checkpoint.CompletedTicks;
+        }
+        catch (OverflowException ex)
+        {
+            throw new CheckpointCorruptedException(context.File, context.Offset, "the completed stages' durations sum past what a TimeSpan holds", ex);
+        }
+
         return new SnapshotDocument(checkpoint, journalId);
     }
 
@@ -140,7 +153,7 @@ internal static class CheckpointJsonReader
             fields.Add(name);
             switch (name)
             {
-                case N.StageName: stageName = GetString(value, field, context); break;
+                case N.StageName: stageName = GetStageName(value, field, context); break;
                 case N.Status: status = ParseStageStatus(GetString(value, field, context), field, context); break;
                 case N.StartTime: startTime = GetNullableTimestamp(value, field, context) ?? default; break;
                 case N.EndTime: endTime = GetNullableTimestamp(value, field, context); break;
@@ -149,12 +162,13 @@ internal static class CheckpointJsonReader
                 case N.Artifacts: artifacts = GetStrings(value, field, context); break;
                 case N.LlmResponses: responses = ReadResponses(value, field, context); break;
                 case N.ErrorMessage: errorMessage = GetNullableString(value, field, context); break;
-                case N.RetryCount: retryCount = GetInt32(value, field, context); break;
+                case N.RetryCount: retryCount = GetCounter(value, field, context); break;
                 case N.Metadata: metadata = GetMap(value, field, context); break;
                 default: fields.AddUnknown(name, value); break;
             }
         }
 
+        StageMetadataRules.Validate(metadata, path + "." + N.Metadata, context);
         return new StageCheckpoint
         {
             StageName = stageName ?? throw context.Corrupt(path + "." + N.StageName, "required field is missing"),
@@ -170,93 +184,6 @@ internal static class CheckpointJsonReader
             Metadata = metadata,
             AdditionalProperties = fields.Unknown,
         };
-    }
-
-    /// <summary>Reads one LLM response; only <c>prompt</c> is required, as in the Python manager.</summary>
-    public static LlmResponse ReadResponse(JsonElement element, string path, in JsonReadContext context)
-    {
-        RequireKind(element, JsonValueKind.Object, path, "an object", context);
-        var fields = new FieldSet(context, path);
-        string? prompt = null, response = null, model = null, finishReason = null, requestKey = null;
-        JsonElement? storedResponse = null;
-        JsonElement promptElement = default;
-        LlmUsage? usage = null;
-        foreach (var property in element.EnumerateObject())
-        {
-            var name = property.Name;
-            fields.Add(name);
-            switch (name)
-            {
-                case N.Usage when TryReadUsage(property.Value) is { } parsed: usage = parsed; break;
-                case N.FinishReason when property.Value.ValueKind == JsonValueKind.String: finishReason = property.Value.GetString(); break;
-                case N.RequestKey when property.Value.ValueKind == JsonValueKind.String: requestKey = property.Value.GetString(); break;
-                case N.Prompt when context.DeferResponseText && property.Value.ValueKind == JsonValueKind.String:
-                    prompt = string.Empty;
-                    promptElement = property.Value;
-                    break;
-                case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
-                case N.Response when property.Value.ValueKind == JsonValueKind.String:
-                    if (context.DeferResponseText)
-                    {
-                        storedResponse = property.Value;
-                    }
-                    else
-                    {
-                        response = property.Value.GetString();
-                    }
-
-                    break;
-                case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
-                default: fields.AddUnknown(name, property.Value); break;
-            }
-        }
-
-        if (prompt is null)
-        {
-            throw context.Corrupt(path + "." + N.Prompt, "required field is missing");
-        }
-
-        var read = context.DeferResponseText
-            ? new LlmResponse(promptElement, storedResponse ?? default)
-            : new LlmResponse(prompt, response ?? string.Empty);
-        return read with
-        {
-            Model = model,
-            Usage = usage,
-            FinishReason = finishReason,
-            RequestKey = requestKey,
-            AdditionalProperties = fields.Unknown,
-        };
-    }
-
-    /// <summary>Reads a usage object this library wrote; anything else is kept as an unknown field instead.</summary>
-    private static LlmUsage? TryReadUsage(JsonElement element)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        long? promptTokens = null, completionTokens = null;
-        decimal? cost = null;
-        string? currency = null;
-        foreach (var property in element.EnumerateObject())
-        {
-            var value = property.Value;
-            switch (property.Name)
-            {
-                case N.PromptTokens when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var tokens): promptTokens = tokens; break;
-                case N.CompletionTokens when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var tokens): completionTokens = tokens; break;
-                case N.Cost when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var amount): cost = amount; break;
-                case N.Currency when value.ValueKind == JsonValueKind.String: currency = value.GetString(); break;
-                default: return null;
-            }
-        }
-
-        // Only the exact shape this library writes is interpreted, so anything else round-trips untouched.
-        return promptTokens is { } prompt && completionTokens is { } completion
-            ? new LlmUsage(prompt, completion, cost, currency)
-            : null;
     }
 
     /// <summary>Parses a stored checkpoint status.</summary>
@@ -292,6 +219,7 @@ internal static class CheckpointJsonReader
         foreach (var property in value.EnumerateObject())
         {
             fields.Add(property.Name);
+            RequireStageNameKey(property.Name, N.StageCheckpoints, context);
             properties.Add(property);
         }
 
@@ -306,9 +234,9 @@ internal static class CheckpointJsonReader
                 var stage = ReadStage(property.Value, N.StageCheckpoints + "." + property.Name, readContext);
                 stages[i] = stage.StageName == property.Name ? stage : stage with { StageName = property.Name };
             }
-            catch (CheckpointException ex)
+            catch (Exception ex) when (ex is CheckpointException or InvalidOperationException or FormatException or OverflowException)
             {
-                errors[i] = ex;
+                errors[i] = ex is CheckpointException ? ex : readContext.Unreadable(N.StageCheckpoints + "." + properties[i].Name, ex);
             }
         }
 
@@ -332,32 +260,12 @@ internal static class CheckpointJsonReader
         return StageCheckpointMap.From(stages);
     }
 
-    private static ImmutableDictionary<string, IReadOnlyList<LlmResponse>> ReadPending(JsonElement value, in JsonReadContext context)
+    private static void RequireStageNameKey(string name, string field, in JsonReadContext context)
     {
-        RequireKind(value, JsonValueKind.Object, N.PendingLlmResponses, "an object", context);
-        var builder = ImmutableDictionary.CreateBuilder<string, IReadOnlyList<LlmResponse>>(StringComparer.Ordinal);
-        foreach (var property in value.EnumerateObject())
+        if (string.IsNullOrWhiteSpace(name))
         {
-            var field = N.PendingLlmResponses + "." + property.Name;
-            if (!builder.TryAdd(property.Name, ReadResponses(property.Value, field, context)))
-            {
-                throw context.Corrupt(field, "duplicate key");
-            }
+            throw context.Corrupt($"{field}.\"{name}\"", "a stage name is empty or white space");
         }
-
-        return builder.ToImmutable();
     }
 
-    private static ImmutableList<LlmResponse> ReadResponses(JsonElement value, string field, in JsonReadContext context)
-    {
-        RequireKind(value, JsonValueKind.Array, field, "an array", context);
-        var builder = ImmutableList.CreateBuilder<LlmResponse>();
-        var index = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            builder.Add(ReadResponse(item, $"{field}[{index++}]", context));
-        }
-
-        return builder.ToImmutable();
-    }
 }

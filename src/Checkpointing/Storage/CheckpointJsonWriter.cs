@@ -79,7 +79,7 @@ internal static class CheckpointJsonWriter
             writer.WriteString(N.JournalId, journalId);
         }
 
-        WriteAdditional(writer, checkpoint.AdditionalProperties);
+        WriteAdditional(writer, checkpoint.AdditionalProperties, OwnedFieldNames.Document, static (names, key) => names.Contains(key));
         writer.WriteEndObject();
     }
 
@@ -152,7 +152,7 @@ internal static class CheckpointJsonWriter
         writer.WriteString(N.ErrorMessage, stage.ErrorMessage);
         writer.WriteNumber(N.RetryCount, stage.RetryCount);
         WriteMap(writer, N.Metadata, stage.Metadata);
-        WriteAdditional(writer, stage.AdditionalProperties);
+        WriteAdditional(writer, stage.AdditionalProperties, OwnedFieldNames.Stage, static (names, key) => names.Contains(key));
         writer.WriteEndObject();
     }
 
@@ -179,6 +179,7 @@ internal static class CheckpointJsonWriter
         {
             writer.WriteString(N.Response, response.Response);
         }
+
         if (response.Model is not null)
         {
             writer.WriteString(N.Model, response.Model);
@@ -212,7 +213,7 @@ internal static class CheckpointJsonWriter
             writer.WriteString(N.RequestKey, response.RequestKey);
         }
 
-        WriteAdditional(writer, response.AdditionalProperties);
+        WriteAdditional(writer, response.AdditionalProperties, response, OwnedFieldNames.IsWrittenFor);
         writer.WriteEndObject();
     }
 
@@ -264,14 +265,21 @@ internal static class CheckpointJsonWriter
     private static void WriteMap(Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, JsonElement> values)
     {
         writer.WriteStartObject(name);
-        WriteAdditional(writer, values);
+        WriteAdditional(writer, values, 0, static (_, _) => false);
         writer.WriteEndObject();
     }
 
-    private static void WriteAdditional(Utf8JsonWriter writer, IReadOnlyDictionary<string, JsonElement> values)
+    /// <summary>Writes fields the library does not interpret, except those named like one it has written in the same object.</summary>
+    private static void WriteAdditional<TState>(
+        Utf8JsonWriter writer, IReadOnlyDictionary<string, JsonElement> values, TState state, Func<TState, string, bool> owned)
     {
         foreach (var (key, value) in values)
         {
+            if (owned(state, key))
+            {
+                continue;
+            }
+
             writer.WritePropertyName(key);
             value.WriteTo(writer);
         }

@@ -183,7 +183,10 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         return new Ownership(this, session);
     }
 
-    /// <summary>Creates the checkpoint directory (mode 0700) if missing, saying what to do when it cannot be.</summary>
+    /// <summary>
+    /// Creates the checkpoint directory (mode 0700) if missing, durably (its parent is fsync'd), saying what to do when
+    /// it cannot be.
+    /// </summary>
     /// <exception cref="IOException">The path is a file, or the directory cannot be created there.</exception>
     /// <exception cref="UnauthorizedAccessException">The directory may not be created there.</exception>
     private static void CreateDirectory(string directory)
@@ -197,14 +200,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
 
         try
         {
-            if (OperatingSystem.IsWindows())
-            {
-                System.IO.Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            DurableDirectory.Create(directory);
         }
         catch (UnauthorizedAccessException ex)
         {

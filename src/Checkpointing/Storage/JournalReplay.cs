@@ -28,6 +28,14 @@ internal static class JournalReplay
         var id = JournalFormat.ReadHeader(journal, path);
         if (id is null || snapshot.JournalId is null || !string.Equals(id, snapshot.JournalId, StringComparison.Ordinal))
         {
+            if (id is not null && snapshot.JournalId is not null && ContinuesSnapshot(journal, path, snapshot.Checkpoint))
+            {
+                throw new CheckpointCorruptedException(
+                    path,
+                    JournalFormat.HeaderSize - 32,
+                    $"the journal's id '{id}' is not the snapshot's journal_id '{snapshot.JournalId}', but its first record continues the snapshot (version {snapshot.Checkpoint.Version + 1}, written after it): the header is damaged");
+            }
+
             // A journal of an earlier generation: the snapshot already holds everything it recorded.
             return new JournalState(snapshot.Checkpoint, 0, journal.Length, IsCurrent: false, Records: 0, HasTornTail: false);
         }
@@ -56,9 +64,9 @@ internal static class JournalReplay
                 changes[i] = ChangeJsonReader.Read(
                     journal.AsMemory(offset + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, offset, DeferResponseText: true));
             }
-            catch (CheckpointException ex)
+            catch (Exception ex) when (ex is CheckpointException or InvalidOperationException or FormatException or OverflowException)
             {
-                errors[i] = ex;
+                errors[i] = ex is CheckpointException ? ex : new CheckpointCorruptedException(path, offset, $"journal record cannot be read: {ex.Message}", ex);
             }
         }
 
@@ -82,14 +90,7 @@ internal static class JournalReplay
                 ExceptionDispatchInfo.Throw(error);
             }
 
-            var change = changes[i]!;
-            if (change.Version != checkpoint.Version + 1)
-            {
-                throw new CheckpointCorruptedException(
-                    path, records[i].Offset, $"journal record has version {change.Version}; expected {checkpoint.Version + 1}");
-            }
-
-            checkpoint = change.ApplyTo(checkpoint);
+            checkpoint = StoredChange.Apply(checkpoint, changes[i]!, path, records[i].Offset);
         }
 
         if (framingError is not null)
@@ -107,9 +108,10 @@ internal static class JournalReplay
     /// writes one record at a time, over zeros (or past the end of the file), and only after the previous one is durable;
     /// its pages can reach the disk in any order. So:
     /// <list type="bullet">
-    /// <item>a record whose length is intact spans a known range: it is torn if it runs past the end of the file, or if
-    /// part of it is still zeros (a page that never reached the disk; a JSON payload has no zero byte) and only zeros
-    /// follow it. A whole record that fails its checksum, or one followed by anything but zeros, is damaged;</item>
+    /// <item>a record whose length is intact spans a known range: it is torn if it runs past the end of the file and no
+    /// intact record starts inside it, or if part of it is still zeros (a page that never reached the disk; a JSON
+    /// payload has no zero byte) and only zeros follow it. A whole record that fails its checksum, one followed by anything
+    /// but zeros, or one running past the end over intact records, is damaged;</item>
     /// <item>a record whose length is not intact (zeros, or a header page that never reached the disk) is torn if no intact
     /// record follows it anywhere, and damaged if one does.</item>
     /// </list>
@@ -123,9 +125,9 @@ internal static class JournalReplay
             var problem = Check(journal, offset, out var length);
             if (problem is not null)
             {
-                var damaged = DeclaredEnd(journal, offset) is { } end
-                    ? end <= journal.Length && (IsWhole(journal, offset, end) || !IsAllZero(journal.AsSpan(end)))
-                    : HasIntactRecordAfter(journal, offset + 1);
+                var damaged = DeclaredEnd(journal, offset) is { } end && end <= journal.Length
+                    ? IsWhole(journal, offset, end) || !IsAllZero(journal.AsSpan(end))
+                    : IntactRecordSearch.AnyAfter(journal, offset + 1);
                 if (damaged)
                 {
                     throw new CheckpointCorruptedException(path, offset, problem);
@@ -141,8 +143,32 @@ internal static class JournalReplay
         return offset;
     }
 
+    /// <summary>
+    /// Whether an intact first record of another journal generation continues the snapshot: it produces the snapshot's
+    /// next version and was written no earlier than the snapshot. A stale journal's records are all older than the
+    /// snapshot that replaced it, so only a damaged journal id makes this true.
+    /// </summary>
+    private static bool ContinuesSnapshot(byte[] journal, string path, PipelineCheckpoint snapshot)
+    {
+        if (Check(journal, JournalFormat.HeaderSize, out var length) is not null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var first = ChangeJsonReader.Read(
+                journal.AsMemory(JournalFormat.HeaderSize + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, JournalFormat.HeaderSize));
+            return first.Version == snapshot.Version + 1 && first.Timestamp >= snapshot.UpdatedAt;
+        }
+        catch (CheckpointException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Checks the record at <paramref name="offset"/>: <see langword="null"/> when it is intact, else what is wrong with it.</summary>
-    private static string? Check(byte[] journal, int offset, out int length)
+    internal static string? Check(byte[] journal, int offset, out int length)
     {
         length = 0;
         var remaining = journal.Length - offset;
@@ -199,32 +225,6 @@ internal static class JournalReplay
     /// </summary>
     private static bool IsWhole(byte[] journal, int offset, int end) =>
         !journal.AsSpan(offset + JournalFormat.RecordHeaderSize, end - offset - JournalFormat.RecordHeaderSize).Contains((byte)0);
-
-    /// <summary>
-    /// Whether an intact record starts anywhere at or after <paramref name="from"/>. Only read when a record is not intact
-    /// (the end of the journal, or damage). Runs of zeros are skipped at once: a record's length field is never zero.
-    /// </summary>
-    private static bool HasIntactRecordAfter(byte[] journal, int from)
-    {
-        var last = journal.Length - JournalFormat.RecordHeaderSize - 1;
-        for (var offset = from; offset <= last; offset++)
-        {
-            var nonZero = journal.AsSpan(offset).IndexOfAnyExcept((byte)0);
-            if (nonZero < 0)
-            {
-                return false;
-            }
-
-            // The first non-zero byte must fall in the length field (4 bytes) of a record starting here or later.
-            offset += Math.Max(0, nonZero - 3);
-            if (offset <= last && Check(journal, offset, out _) is null)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Whether every byte is zero.</summary>
     private static bool IsAllZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);

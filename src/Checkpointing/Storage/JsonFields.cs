@@ -34,9 +34,10 @@ internal static class JsonFields
             throw context.Corrupt("document", "the file starts with a UTF-8 byte order mark, which checkpoint files never have");
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(utf8, DocumentOptions);
+            document = JsonDocument.Parse(utf8, DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -48,6 +49,23 @@ internal static class JsonFields
 
             throw new CheckpointCorruptedException(context.File, context.Offset, $"not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Comparing property names for duplicates decodes them: one that cannot be decoded fails here.
+            var at = JsonTextValidation.FindUndecodable(utf8.Span, out var decodeProblem);
+            throw new CheckpointCorruptedException(
+                context.File, at >= 0 ? (context.Offset ?? 0) + at : context.Offset, decodeProblem ?? $"a property name cannot be decoded: {ex.Message}", ex);
+        }
+
+        // Strings are decoded later (prompts and responses only when first read): refuse now what could not be decoded then.
+        var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
+        if (undecodable >= 0)
+        {
+            document.Dispose();
+            throw new CheckpointCorruptedException(context.File, (context.Offset ?? 0) + undecodable, problem!);
+        }
+
+        return document;
     }
 
     /// <summary>Turns the zero-based line and byte-in-line of a JSON error into a byte offset in the document.</summary>
@@ -129,6 +147,38 @@ internal static class JsonFields
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
             ? number
             : throw context.WrongType(field, "a 32-bit integer", value);
+
+    /// <summary>Reads a stage name: a string that is not empty or white space (the manager accepts no other).</summary>
+    internal static string GetStageName(JsonElement value, string field, in JsonReadContext context)
+    {
+        var name = GetString(value, field, context);
+        return string.IsNullOrWhiteSpace(name) ? throw context.Corrupt(field, "a stage name is empty or white space") : name;
+    }
+
+    /// <summary>Reads a stage name or null.</summary>
+    internal static string? GetNullableStageName(JsonElement value, string field, in JsonReadContext context) =>
+        value.ValueKind == JsonValueKind.Null ? null : GetStageName(value, field, context);
+
+    /// <summary>Reads stage names.</summary>
+    internal static ImmutableList<string> GetStageNames(JsonElement value, string field, in JsonReadContext context)
+    {
+        var names = GetStrings(value, field, context);
+        return names.Exists(string.IsNullOrWhiteSpace) ? throw context.Corrupt(field, "a stage name is empty or white space") : names;
+    }
+
+    /// <summary>Reads a counter the library adds one to (resumes, retries): from 0, below <see cref="int.MaxValue"/>.</summary>
+    internal static int GetCounter(JsonElement value, string field, in JsonReadContext context)
+    {
+        var count = GetInt32(value, field, context);
+        return count is >= 0 and < int.MaxValue ? count : throw context.Corrupt(field, $"{count} is not a count the library can go on from");
+    }
+
+    /// <summary>Reads a version: from 0, below <see cref="long.MaxValue"/> (the next change must have a version too).</summary>
+    internal static long GetVersion(JsonElement value, string field, in JsonReadContext context)
+    {
+        var version = GetInt64(value, field, context);
+        return version is >= 0 and < long.MaxValue ? version : throw context.Corrupt(field, $"{version} is not a version the library can go on from");
+    }
 
     internal static TimeSpan GetSeconds(JsonElement value, string field, in JsonReadContext context)
     {

@@ -15,6 +15,10 @@ internal readonly record struct JsonReadContext(string File, long? Offset = null
     public CheckpointCorruptedException Corrupt(string field, string problem) =>
         new(File, Offset, $"{field}: {problem}");
 
+    /// <summary>Creates the error for a value that could not be read (a decode or range failure of the JSON layer).</summary>
+    public CheckpointCorruptedException Unreadable(string field, Exception error) =>
+        new(File, Offset, $"{field}: cannot be read ({error.GetType().Name}: {error.Message})", error);
+
     /// <summary>Creates the error for a field of the wrong JSON type.</summary>
     public CheckpointCorruptedException WrongType(string field, string expected, JsonElement found) =>
         Corrupt(field, $"expected {expected}, found {found.ValueKind}");

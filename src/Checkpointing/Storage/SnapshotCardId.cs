@@ -29,9 +29,9 @@ internal static class SnapshotCardId
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // not JSON, or a card_id that cannot be decoded: not a card this store wrote
         }
 
         return null;

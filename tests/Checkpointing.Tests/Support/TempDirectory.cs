@@ -4,8 +4,14 @@ namespace Checkpointing.Tests.Support;
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
+        : this(System.IO.Path.GetTempPath())
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "checkpointing-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>A fresh directory under <paramref name="root"/> (a tmpfs, say).</summary>
+    public TempDirectory(string root)
+    {
+        Path = System.IO.Path.Combine(root, "checkpointing-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 

@@ -22,12 +22,20 @@ public abstract record CheckpointChange
     /// <param name="checkpoint">The checkpoint at version <c>Version - 1</c>.</param>
     /// <returns>The checkpoint at <see cref="Version"/>.</returns>
     /// <exception cref="CheckpointConflictException">The checkpoint is not at the version this change was made against.</exception>
+    /// <exception cref="InvalidOperationException">The run is completed: nothing more is recorded for it.</exception>
+    /// <exception cref="OverflowException">A summed duration or a count no longer fits.</exception>
     public PipelineCheckpoint ApplyTo(PipelineCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (checkpoint.Version != Version - 1)
         {
             throw new CheckpointConflictException(checkpoint.CardId, checkpoint.Version, Version);
+        }
+
+        if (checkpoint.Status == CheckpointStatus.Completed)
+        {
+            throw new InvalidOperationException(
+                $"The run of card '{checkpoint.CardId}' is completed: nothing more is recorded for it. Start a new run with CreateCheckpointAsync.");
         }
 
         return ApplyCore(checkpoint) with { Version = Version, UpdatedAt = Timestamp };

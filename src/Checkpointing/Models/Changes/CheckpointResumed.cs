@@ -15,7 +15,7 @@ public sealed record CheckpointResumed : CheckpointChange
         checkpoint with
         {
             Status = CheckpointStatus.Resumed,
-            ResumeCount = checkpoint.ResumeCount + 1,
+            ResumeCount = checked(checkpoint.ResumeCount + 1),
             LastResumeTime = Timestamp,
         };
 }
