@@ -128,13 +128,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(change);
-        if (checkpoint.Version != change.Version)
-        {
-            throw new ArgumentException(
-                $"The checkpoint (version {checkpoint.Version}) is not the result of the change (version {change.Version}).", nameof(checkpoint));
-        }
+        CheckpointChange.ValidateSaveArguments(checkpoint, change);
 
         return WriteAsync(checkpoint.CardId, async writer =>
         {

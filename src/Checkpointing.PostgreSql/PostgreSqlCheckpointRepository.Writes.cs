@@ -52,14 +52,8 @@ public sealed partial class PostgreSqlCheckpointRepository
     /// <inheritdoc/>
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(change);
+        CheckpointChange.ValidateSaveArguments(checkpoint, change);
         CardIds.Validate(checkpoint.CardId);
-        if (checkpoint.Version != change.Version)
-        {
-            throw new ArgumentException(
-                $"The checkpoint (version {checkpoint.Version}) is not the result of the change (version {change.Version}).", nameof(checkpoint));
-        }
 
         var lease = FindLease(checkpoint.CardId);
         var cardId = checkpoint.CardId;

@@ -38,14 +38,8 @@ public sealed partial class SqliteCheckpointRepository
     /// <inheritdoc/>
     public async Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(change);
+        CheckpointChange.ValidateSaveArguments(checkpoint, change);
         CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
-        if (checkpoint.Version != change.Version)
-        {
-            throw new ArgumentException(
-                $"The checkpoint (version {checkpoint.Version}) is not the result of the change (version {change.Version}).", nameof(checkpoint));
-        }
 
         var changeJson = CheckpointJson.SerializeChange(change);
         await WriteAsync(checkpoint.CardId, async (connection, transaction) =>

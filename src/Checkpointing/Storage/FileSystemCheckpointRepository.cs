@@ -147,13 +147,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
     /// <inheritdoc/>
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(change);
-        if (checkpoint.Version != change.Version)
-        {
-            throw new ArgumentException(
-                $"The checkpoint (version {checkpoint.Version}) is not the result of the change (version {change.Version}).", nameof(checkpoint));
-        }
+        CheckpointChange.ValidateSaveArguments(checkpoint, change);
 
         return WriteAsync(checkpoint.CardId, async session =>
         {

@@ -61,13 +61,7 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
     /// <inheritdoc/>
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(change);
-        if (checkpoint.Version != change.Version)
-        {
-            throw new ArgumentException(
-                $"The checkpoint (version {checkpoint.Version}) is not the result of the change (version {change.Version}).", nameof(checkpoint));
-        }
+        CheckpointChange.ValidateSaveArguments(checkpoint, change);
 
         return SaveAsync(checkpoint, cancellationToken);
     }
