@@ -37,10 +37,10 @@ internal sealed class ChatRequestCanonicalForm
             }
 
             writer.WriteEndArray();
-            if (options is not null)
+            if (options is not null && OptionsForm(options) is { } form)
             {
                 writer.WritePropertyName("options");
-                WriteOptions(writer, options);
+                writer.WriteRawValue(form.Span, skipInputValidation: true);
             }
 
             writer.WriteEndObject();
@@ -121,6 +121,18 @@ internal sealed class ChatRequestCanonicalForm
 
         WriteProperties(writer, "additional_properties", content.AdditionalProperties);
         writer.WriteEndObject();
+    }
+
+    /// <summary>The options' form, or <see langword="null"/> when they set nothing (as good as no options: the same key).</summary>
+    private ReadOnlyMemory<byte>? OptionsForm(ChatOptions options)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteOptions(writer, options);
+        }
+
+        return buffer.WrittenSpan.SequenceEqual("{}"u8) ? (ReadOnlyMemory<byte>?)null : buffer.WrittenMemory;
     }
 
     private void WriteOptions(Utf8JsonWriter writer, ChatOptions options)

@@ -80,6 +80,14 @@ public sealed class ChatRequestKeyTests
     }
 
     [Fact]
+    public void CacheKey_OptionsThatSetNothing_AreNoOptions()
+    {
+        Middleware.CreateRequest(Messages, new ChatOptions()).CacheKey.Should().Be(Middleware.CreateRequest(Messages, null).CacheKey);
+        Middleware.CreateRequest(Messages, new ChatOptions { Temperature = 0 }).CacheKey
+            .Should().NotBe(Middleware.CreateRequest(Messages, null).CacheKey, "a setting, even a zero, changes the answer");
+    }
+
+    [Fact]
     public void CacheKey_EqualRequestsBuiltSeparately_AreEqual()
     {
         var (a, aOptions) = Baseline();

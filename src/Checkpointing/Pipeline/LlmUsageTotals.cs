@@ -21,7 +21,7 @@ public sealed record LlmUsageTotals(int Calls, long PromptTokens, long Completio
     public override string ToString()
     {
         var costs = CostByCurrency.Count == 0
-            ? "cost unknown"
+            ? (Calls == 0 ? "no cost" : "cost unknown")
             : string.Join(" + ", CostByCurrency.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Value} {p.Key}")));
         return string.Create(
             System.Globalization.CultureInfo.InvariantCulture,

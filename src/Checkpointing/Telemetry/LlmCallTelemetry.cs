@@ -43,7 +43,7 @@ internal static class LlmCallTelemetry
             activity.SetTag(CheckpointingTelemetry.TagFinishReasons, new[] { finishReason });
         }
 
-        if (response.Usage is { } usage)
+        if (!fromCache && response.Usage is { } usage)   // a hit spent no tokens: what it saved goes to the saved-tokens counter
         {
             activity.SetTag(CheckpointingTelemetry.TagInputTokens, usage.PromptTokens);
             activity.SetTag(CheckpointingTelemetry.TagOutputTokens, usage.CompletionTokens);
