@@ -10,18 +10,6 @@ internal sealed class InflightLlmCalls
     private readonly object _gate = new();
     private readonly Dictionary<(string StageName, string RequestKey), Call> _calls = [];
 
-    /// <summary>Gets how many calls are under way (for tests).</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _calls.Count;
-            }
-        }
-    }
-
     /// <summary>Waits for the call under <paramref name="key"/>, starting it with <paramref name="start"/> if none is under way.</summary>
     /// <param name="key">The stage and request key.</param>
     /// <param name="start">Starts the call; it receives the call's own token, cancelled when every waiter has gone.</param>
