@@ -5,6 +5,7 @@ internal sealed record CardPaths
 {
     public const string SnapshotExtension = ".json";
     public const string JournalExtension = ".journal";
+    public const string SuccessorExtension = ".journal-next";
     public const string LockExtension = ".lock";
     public const string TempExtension = ".tmp";
 
@@ -16,6 +17,7 @@ internal sealed record CardPaths
         BaseName = baseName;
         Snapshot = Inside(directory, baseName + SnapshotExtension);
         Journal = Inside(directory, baseName + JournalExtension);
+        Successor = Inside(directory, baseName + SuccessorExtension);
         Lock = Inside(directory, baseName + LockExtension);
     }
 
@@ -31,6 +33,14 @@ internal sealed record CardPaths
     /// <summary>Gets the append-only journal of changes since the document was written.</summary>
     public string Journal { get; }
 
+    /// <summary>
+    /// Gets the next journal generation: it takes the appends while a background compaction writes the snapshot that
+    /// names it, and is then renamed over <see cref="Journal"/>. It continues the journal only when its id is that
+    /// journal's <see cref="JournalFormat.SuccessorId"/>; otherwise it is stale and ignored. No card's own files end in
+    /// <c>-next</c>, so the name cannot be another card's.
+    /// </summary>
+    public string Successor { get; }
+
     /// <summary>Gets the lock file, held by the card's owner; never a data file, since a rename over a locked file succeeds.</summary>
     public string Lock { get; }
 
@@ -45,12 +55,12 @@ internal sealed record CardPaths
 
     /// <summary>
     /// Tells whether a file is one of this card's temporary files (<c>&lt;base&gt;.json.&lt;32 hex&gt;.tmp</c> or
-    /// <c>&lt;base&gt;.journal.&lt;32 hex&gt;.tmp</c>) and not another card's whose id merely starts with this one.
+    /// <c>&lt;base&gt;.journal.&lt;32 hex&gt;.tmp</c>, or the same for the successor journal) and not another card's whose id merely starts with this one.
     /// </summary>
     public bool IsTempFileOfThisCard(string path)
     {
         var name = Path.GetFileName(path.AsSpan());
-        foreach (var extension in (ReadOnlySpan<string>)[SnapshotExtension, JournalExtension])
+        foreach (var extension in (ReadOnlySpan<string>)[SnapshotExtension, JournalExtension, SuccessorExtension])
         {
             var prefix = BaseName + extension + ".";
             if (name.Length == prefix.Length + 32 + TempExtension.Length

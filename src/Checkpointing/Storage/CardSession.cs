@@ -5,9 +5,10 @@ namespace Checkpointing;
 
 /// <summary>
 /// The writer's view of one card while its lock is held: the state on disk, the open journal, and the sizes that
-/// decide when to compact. Only the lock holder has one, so the state cannot change behind its back.
+/// decide when to compact. Only the lock holder has one, so the state cannot change behind its back. Compaction runs
+/// in the background (see <c>CardSession.Compaction.cs</c>); a save only ever waits for its own append.
 /// </summary>
-internal sealed class CardSession : IAsyncDisposable
+internal sealed partial class CardSession : IAsyncDisposable
 {
     /// <summary>The most disk reserved ahead for a journal.</summary>
     private const long MaxJournalReservation = 256L << 20;
@@ -26,6 +27,7 @@ internal sealed class CardSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private FileStream? _journal;
+    private string? _journalId;
     private long _journalOffset;
     private long _journalZeroedEnd;
     private long _journalRecordBytes;
@@ -74,11 +76,14 @@ internal sealed class CardSession : IAsyncDisposable
         var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(Paths.Snapshot, DeferResponseText: true));
         SnapshotDocument.EnsureCardId(snapshot, CardId, Paths.Snapshot);
         var journalBytes = await DurableFile.ReadAllAsync(Paths.Journal, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
-        var state = JournalReplay.Replay(journalBytes, Paths.Journal, snapshot);
+        var successorBytes = await DurableFile.ReadAllAsync(Paths.Successor, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+        var chain = JournalChain.Replay(journalBytes, successorBytes, Paths, snapshot);
+        var state = chain.Active;
+        var activePath = chain.ActiveIsSuccessor ? Paths.Successor : Paths.Journal;
         if (state.HasTornTail)
         {
-            TruncateJournal(state.ValidLength);
-            Log.TornTailCut(_logger, Paths.Journal, state.FileLength - state.ValidLength, state.ValidLength);
+            TruncateJournal(activePath, state.ValidLength);
+            Log.TornTailCut(_logger, activePath, state.FileLength - state.ValidLength, state.ValidLength);
         }
         else if (journalBytes is not null && !state.IsCurrent)
         {
@@ -89,10 +94,12 @@ internal sealed class CardSession : IAsyncDisposable
         _snapshotBytes = snapshotBytes.Length;
         if (state.IsCurrent)
         {
-            _journal = OpenJournal();
+            _journal = OpenJournal(activePath);
+            _journalId = chain.ActiveIsSuccessor ? JournalFormat.ReadHeader(successorBytes, Paths.Successor) : snapshot.JournalId;
             _journalOffset = state.ValidLength;
             _journalZeroedEnd = state.HasTornTail ? state.ValidLength : state.FileLength;
             _journalRecordBytes = state.ValidLength - JournalFormat.HeaderSize;
+            ResumeInterruptedCompaction(chain);
         }
 
         _loaded = true;
@@ -107,7 +114,10 @@ internal sealed class CardSession : IAsyncDisposable
         await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Appends one change to the journal (fdatasync'd), compacting when the journal outgrows the snapshot.</summary>
+    /// <summary>
+    /// Appends one change to the journal (fdatasync'd) and returns: when the journal outgrows the snapshot, a background
+    /// compaction folds it into a new snapshot while the next appends go to a new journal generation.
+    /// </summary>
     public async Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
@@ -121,37 +131,27 @@ internal sealed class CardSession : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         Append(change);
         Current = checkpoint;
-        if (_journalRecordBytes > Math.Max(_snapshotBytes, _options.MinCompactionBytes))
-        {
-            try
-            {
-                await WriteSnapshotAsync(checkpoint, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                Log.CompactionFailed(_logger, CardId, ex);
-            }
-        }
+        CompactInBackgroundIfDue();
     }
 
-    /// <summary>Folds the journal into a new snapshot, if it holds anything.</summary>
+    /// <summary>Folds the journal into a new snapshot, if it holds anything; returns once that snapshot is in place.</summary>
     public async Task CompactAsync(CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
-        if (Current is not null && (_journal is null || _journalRecordBytes > 0))
-        {
-            await WriteSnapshotAsync(Current, cancellationToken).ConfigureAwait(false);
-        }
+        await CompactNowAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes the card's files: the snapshot first, so a crash in between leaves a journal that is ignored.</summary>
-    public bool Delete()
+    /// <summary>Deletes the card's files: the snapshot first, so a crash in between leaves journals that are ignored.</summary>
+    public async Task<bool> DeleteAsync()
     {
+        await WaitForBackgroundAsync().ConfigureAwait(false);
+        DiscardSuccessor();
         CloseJournal();
         var existed = File.Exists(Paths.Snapshot);
         File.Delete(Paths.Snapshot);
         PosixFileSync.SyncDirectory(Paths.Directory);
         File.Delete(Paths.Journal);
+        File.Delete(Paths.Successor);
         PosixFileSync.SyncDirectory(Paths.Directory);
         Current = null;
         _loaded = true;
@@ -168,9 +168,11 @@ internal sealed class CardSession : IAsyncDisposable
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>Waits for a background compaction (the lock must outlive it), then closes the journals and releases the lock.</summary>
     public async ValueTask DisposeAsync()
     {
+        await WaitForBackgroundAsync().ConfigureAwait(false);
+        DiscardSuccessor();
         CloseJournal();
         await CardLock.ReleaseAsync(_lock).ConfigureAwait(false);
         Gate.Dispose();
@@ -248,7 +250,7 @@ internal sealed class CardSession : IAsyncDisposable
     }
 
     /// <summary>How much zero-filled space to keep ahead: about what the journal takes before its next compaction, within bounds.</summary>
-    private long ZeroFill() => Math.Clamp(Math.Max(_snapshotBytes, _options.MinCompactionBytes), MinZeroFill, MaxZeroFill);
+    private long ZeroFill() => Math.Clamp(Math.Max(Volatile.Read(ref _snapshotBytes), _options.MinCompactionBytes), MinZeroFill, MaxZeroFill);
 
     private static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 
@@ -264,52 +266,12 @@ internal sealed class CardSession : IAsyncDisposable
         return buffers;
     }
 
-    /// <summary>
-    /// Compacts: the new journal generation is prepared first (so a full disk fails before anything changes), then the
-    /// snapshot naming it replaces the old one, then the new journal replaces the old, now stale, journal.
-    /// </summary>
-    private async Task WriteSnapshotAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
+    private static FileStream OpenJournal(string path) =>
+        new(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+
+    private static void TruncateJournal(string path, long length)
     {
-        var journalId = JournalFormat.NewId();
-        var buffer = new ArrayBufferWriter<byte>(checked((int)Math.Min(Math.Max(_snapshotBytes * 2, 4096), Array.MaxLength)));
-        CheckpointJsonWriter.WriteSnapshot(buffer, checkpoint, journalId);
-
-        // Reserve the journal's disk space up to the size at which it is compacted again: appends then fill one
-        // contiguous extent instead of allocating (and fragmenting) a little more on every fdatasync'd record, which
-        // made an append at 60 MB cost 1.6 times one at 1 MB.
-        var reserve = Math.Min(Math.Max(buffer.WrittenCount, _options.MinCompactionBytes), MaxJournalReservation);
-        var newJournal = await DurableFile.PrepareAsync(Paths.Journal, JournalFormat.CreateHeader(journalId), reserve, cancellationToken)
-            .ConfigureAwait(false);
-        try
-        {
-            await DurableFile.ReplaceAsync(Paths.Snapshot, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            DurableFile.TryDelete(newJournal);
-            throw;
-        }
-
-        var previousJournalBytes = _journalRecordBytes;
-        CloseJournal();
-        Current = checkpoint;
-        _snapshotBytes = buffer.WrittenCount;
-        _journalRecordBytes = 0;
-
-        // The snapshot is durable and complete; the old journal is now stale. A failure below only costs a rewrite later.
-        DurableFile.Commit(newJournal, Paths.Journal);
-        _journal = OpenJournal();
-        _journalOffset = JournalFormat.HeaderSize;
-        _journalZeroedEnd = JournalFormat.HeaderSize;
-        Log.Compacted(_logger, CardId, previousJournalBytes, _snapshotBytes, checkpoint.Version);
-    }
-
-    private FileStream OpenJournal() =>
-        new(Paths.Journal, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-
-    private void TruncateJournal(long length)
-    {
-        using var journal = OpenJournal();
+        using var journal = OpenJournal(path);
         journal.SetLength(length);
         journal.Flush(flushToDisk: true);
     }
@@ -318,5 +280,6 @@ internal sealed class CardSession : IAsyncDisposable
     {
         _journal?.Dispose();
         _journal = null;
+        _journalId = null;
     }
 }

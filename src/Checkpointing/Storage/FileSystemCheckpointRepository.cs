@@ -80,7 +80,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
             {
                 return await ReadUnlockedAsync(cardId, paths, cancellationToken).ConfigureAwait(false);
             }
-            catch (CheckpointCorruptedException ex) when (attempt < UnlockedReadAttempts && ex.Path == paths.Journal)
+            catch (CheckpointCorruptedException ex) when (attempt < UnlockedReadAttempts && (ex.Path == paths.Journal || ex.Path == paths.Successor))
             {
             }
         }
@@ -88,8 +88,11 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
 
     private async Task<PipelineCheckpoint?> ReadUnlockedAsync(string cardId, CardPaths paths, CancellationToken cancellationToken)
     {
-        // Read the journal before the snapshot: compaction writes the snapshot first and then replaces the journal,
-        // so whichever snapshot is read next, the journal read is either its continuation or an older, ignored one.
+        // Read the journals before the snapshot, the successor first. Compaction switches the appends to the successor,
+        // then writes the snapshot naming it, then renames it over the journal. So a successor read with records means
+        // the journal read next is complete; and whichever snapshot is read last, the journals read are its
+        // continuation, or older ones it already holds (see JournalChain).
+        var successor = await DurableFile.ReadAllAsync(paths.Successor, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
         var journal = await DurableFile.ReadAllAsync(paths.Journal, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
         var snapshotBytes = await DurableFile.ReadAllAsync(paths.Snapshot, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
         if (snapshotBytes is null)
@@ -99,7 +102,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
 
         var snapshot = CheckpointJsonReader.ReadSnapshot(snapshotBytes, new JsonReadContext(paths.Snapshot, DeferResponseText: true));
         SnapshotDocument.EnsureCardId(snapshot, cardId, paths.Snapshot);
-        return JournalReplay.Replay(journal, paths.Journal, snapshot).Checkpoint;
+        return JournalChain.Replay(journal, successor, paths, snapshot).Checkpoint;
     }
 
     /// <inheritdoc/>
@@ -111,7 +114,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
 
     /// <inheritdoc/>
     public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default) =>
-        WriteAsync(cardId, session => Task.FromResult(session.Delete()), cancellationToken);
+        WriteAsync(cardId, session => session.DeleteAsync(), cancellationToken);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default)

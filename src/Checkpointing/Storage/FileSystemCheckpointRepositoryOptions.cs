@@ -11,6 +11,12 @@ public sealed class FileSystemCheckpointRepositoryOptions
     /// <value>The default is 64 KiB. Above it, the journal is folded into the snapshot once it outgrows the snapshot.</value>
     public long MinCompactionBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Gets or sets, for crash tests only, the journal size past which it is folded whatever the snapshot's size, so that
+    /// background compactions run nearly all the time; <see langword="null"/> (the default) for the normal rule.
+    /// </summary>
+    internal long? CompactionBytesOverride { get; set; }
+
     /// <summary>Gets or sets how often a waiting owner tries the lock again.</summary>
     /// <value>The default is 25 milliseconds.</value>
     public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(25);

@@ -27,6 +27,19 @@ internal static class JournalFormat
     /// <summary>Creates a new journal generation id.</summary>
     public static string NewId() => Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// The id of the generation that follows <paramref name="journalId"/> when a background compaction switches the
+    /// appends to a new journal before the snapshot naming it is written: derived, not random, so that a successor
+    /// file continues exactly the journal whose id it derives from, and a successor left from any other generation is
+    /// recognised as stale without a header field the first format does not have.
+    /// </summary>
+    public static string SuccessorId(string journalId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes("successor of " + journalId), hash);
+        return Convert.ToHexString(hash[..(IdLength / 2)]).ToLowerInvariant();
+    }
+
     /// <summary>Builds the header of a journal generation.</summary>
     public static byte[] CreateHeader(string journalId)
     {
