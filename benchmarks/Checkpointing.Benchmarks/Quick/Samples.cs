@@ -22,6 +22,13 @@ internal sealed class Samples
         }
     }
 
+    /// <summary>Gets the timing below which a fraction <paramref name="fraction"/> of the timings fall (nearest rank).</summary>
+    public double Percentile(double fraction)
+    {
+        var sorted = _milliseconds.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
     /// <summary>Gets the mean.</summary>
     public double Mean => _milliseconds.Count == 0 ? double.NaN : _milliseconds.Average();
 

@@ -168,10 +168,26 @@ internal sealed partial class CardSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for a background compaction (the lock must outlive it), then closes the journals and releases the lock.</summary>
+    /// <summary>
+    /// Waits for a background compaction (the lock must outlive it) and makes one that is due (the journal outgrew the
+    /// snapshot, or a fold failed), then closes the journals and releases the lock. A failure to compact is logged:
+    /// every change is durable in the journals already.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        if (_unfolded is not null || (_journal is not null && _journalRecordBytes > CompactionThreshold))
+        {
+            try
+            {
+                await CompactNowAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.CompactionFailed(_logger, CardId, ex);
+            }
+        }
+
         DiscardSuccessor();
         CloseJournal();
         await CardLock.ReleaseAsync(_lock).ConfigureAwait(false);

@@ -26,7 +26,9 @@ public static class ChildScenarios
                     await Console.Out.WriteLineAsync("ready");
                     return 0;
                 case "kill-loop":
-                    return await KillLoopAsync(args[0], args[1], args[2]);
+                    return await KillLoopAsync(args[0], args[1], args[2], background: false);
+                case "kill-loop-background":
+                    return await KillLoopAsync(args[0], args[1], args[2], background: true);
                 case "updater":
                     return await UpdaterAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
                 case "hold":
@@ -51,13 +53,17 @@ public static class ChildScenarios
     /// Resumes (or creates) the card and alternates, as fast as it can, a write-ahead cached response for a stage and
     /// the stage's save: <c>cached &lt;stage&gt; &lt;prompt&gt;</c>, <c>stage &lt;name&gt; &lt;version&gt;</c>; every tenth
     /// stage it also compacts (<c>compacted &lt;version&gt;</c>). Stage names carry <paramref name="run"/> so that every
-    /// run records new stages.
+    /// run records new stages. With <paramref name="background"/> it never compacts itself: the store folds the journal
+    /// in the background whenever it passes 4 KB, so one background compaction follows another while the child saves,
+    /// and answers are 2 KB, so that each compaction has a growing snapshot to write.
     /// </summary>
-    private static async Task<int> KillLoopAsync(string directory, string cardId, string run)
+    private static async Task<int> KillLoopAsync(string directory, string cardId, string run, bool background)
     {
+        var options = new FileSystemCheckpointRepositoryOptions { CompactionBytesOverride = background ? 4096 : null };
+        var padding = background ? new string('a', 2048) : "";
         var manager = new CheckpointManager(
             cardId,
-            new FileSystemCheckpointRepository(directory),
+            new FileSystemCheckpointRepository(directory, options),
             new CheckpointManagerOptions { LockTimeout = TimeSpan.FromSeconds(10) });
         await using (manager)
         {
@@ -85,13 +91,13 @@ public static class ChildScenarios
                     result: new { Run = run, Index = i, Summary = $"stage {i} of run {run} done" },
                     llmResponses:
                     [
-                        new LlmResponse($"{stage}-q1", "first answer") { Model = "model-a" },
+                        new LlmResponse($"{stage}-q1", "first answer" + padding) { Model = "model-a" },
                         new LlmResponse($"{stage}-q2", "second answer") { Model = "model-b" },
                     ]);
                 Console.WriteLine($"stage {stage} {manager.Checkpoint!.Version}");
 
                 // Now and then fold the journal into a new snapshot, so that kills also land mid-compaction.
-                if (i % 10 == 9)
+                if (!background && i % 10 == 9)
                 {
                     await manager.CompactAsync();
                     Console.WriteLine($"compacted {manager.Checkpoint!.Version}");
