@@ -32,7 +32,7 @@ internal static class LookupQuick
         Report.Line($"hit:  {hit}");
         Report.Line($"miss: {miss}");
         Report.Line($"SHA-256 of the prompt alone (PromptHash.Of): {hash}");
-        report.Below("median time per hit", hit.Microseconds, 10, "us");
+        report.Below("median time per hit (prompt built before the timed loop)", hit.Microseconds, 5, "us");
         report.AtMost("bytes allocated per hit beyond the hash", hit.BytesPerCall - hash.BytesPerCall, 0, "B");
     }
 

@@ -22,7 +22,7 @@ internal static class QuickMode
 
         var started = Stopwatch.GetTimestamp();
         var histories = new Dictionary<HistoryLayout, string>();
-        foreach (var layout in options.Runs('c') || options.Runs('d') || options.Runs('e') ? Enum.GetValues<HistoryLayout>() : [])
+        foreach (var layout in options.Runs('c') || options.Runs('d') || options.Runs('e') || options.Runs('h') ? Enum.GetValues<HistoryLayout>() : [])
         {
             var history = scratch.Subdirectory("history-" + layout);
             var bytes = await History.WriteAsync(history, HistoryStages, layout);
@@ -53,6 +53,16 @@ internal static class QuickMode
         if (options.Runs('e'))
         {
             await LookupQuick.RunAsync(scratch.Path, histories[HistoryLayout.MostlySnapshot], options.Iterations, report);
+        }
+
+        if (options.Runs('g'))
+        {
+            await WorkloadQuick.RunAsync(scratch.Path, report);
+        }
+
+        if (options.Runs('h'))
+        {
+            await ColdResumeQuick.RunAsync(scratch.Path, histories, options.ResumeIterations, report);
         }
 
         if (options.Runs('f'))

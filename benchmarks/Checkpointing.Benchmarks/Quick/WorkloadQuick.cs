@@ -21,6 +21,8 @@ internal static class WorkloadQuick
     public static async Task RunAsync(string root, Report report)
     {
         Report.Section($"(g) the Python workload end to end: create, {Stages} stages x {Workload.ResponsesPerStage} responses (~2 KB prompt, ~4 KB answer) + result + 3 artifacts, close; durable");
+        var floor = await RunOnceAsync(Path.Combine(root, "workload-no-compaction"), writeAhead: false, compact: false);
+        Report.Line($"never compacting (the noise floor of this machine): {floor}");
         var plain = await RunOnceAsync(Path.Combine(root, "workload-plain"), writeAhead: false);
         Report.Line($"saves only:        {plain}");
         var ahead = await RunOnceAsync(Path.Combine(root, "workload-write-ahead"), writeAhead: true);
@@ -35,13 +37,17 @@ internal static class WorkloadQuick
         report.AtMost("stage save max / median, with write-ahead", ahead.Saves.Max / ahead.Saves.Median, 10);
     }
 
-    private static async Task<Result> RunOnceAsync(string directory, bool writeAhead)
+    private static async Task<Result> RunOnceAsync(string directory, bool writeAhead, bool compact = true)
     {
         var result = new Result();
         var snapshot = new FileInfo(CardPaths.For(Path.GetFullPath(directory), Workload.CardId).Snapshot);
         var snapshotLength = 0L;
+        var repository = new FileSystemCheckpointRepository(
+            directory, compact ? null : new FileSystemCheckpointRepositoryOptions { MinCompactionBytes = long.MaxValue });
+        var gcPause = GC.GetTotalPauseDuration();
+        var gen2 = GC.CollectionCount(2);
         var start = Stopwatch.GetTimestamp();
-        var manager = new CheckpointManager(Workload.CardId, new CheckpointManagerOptions { CheckpointDirectory = directory });
+        var manager = new CheckpointManager(Workload.CardId, repository, new CheckpointManagerOptions());
         await using (manager)
         {
             await manager.CreateCheckpointAsync(Stages);
@@ -76,6 +82,8 @@ internal static class WorkloadQuick
         }
 
         result.TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        result.GcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;
+        result.Gen2Collections = GC.CollectionCount(2) - gen2;
         snapshot.Refresh();
         result.FinalSnapshotBytes = snapshot.Length;
         return result;
@@ -103,8 +111,13 @@ internal static class WorkloadQuick
 
         public long FinalSnapshotBytes { get; set; }
 
+        public double GcPauseMs { get; set; }
+
+        public int Gen2Collections { get; set; }
+
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture, $"total {TotalSeconds:F2} s ({PythonSeconds / TotalSeconds:F0}x the Python original's {PythonSeconds} s); ")
-            + $"stage save {Saves}, p99 {Report.Ms(Saves.Percentile(0.99))}; snapshot written {SnapshotRewrites} times, final {Report.Bytes(FinalSnapshotBytes)}";
+            + $"stage save {Saves}, p99 {Report.Ms(Saves.Percentile(0.99))}; snapshot written {SnapshotRewrites} times, final {Report.Bytes(FinalSnapshotBytes)}; "
+            + $"GC pauses {Report.Ms(GcPauseMs)} in all, {Gen2Collections} gen-2 collections";
     }
 }

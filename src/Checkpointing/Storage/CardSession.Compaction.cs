@@ -68,7 +68,7 @@ internal sealed partial class CardSession
 
         if (_unfolded is { } pending)
         {
-            await FoldAsync(pending, cancellationToken).ConfigureAwait(false);
+            WriteFold(pending, cancellationToken);
         }
 
         if (_journalRecordBytes > 0)
@@ -78,7 +78,7 @@ internal sealed partial class CardSession
                 await PrepareSuccessorAsync(_journalId!, cancellationToken).ConfigureAwait(false);
             }
 
-            await FoldAsync(Switch(), cancellationToken).ConfigureAwait(false);
+            WriteFold(Switch(), cancellationToken);
         }
     }
 
@@ -121,15 +121,15 @@ internal sealed partial class CardSession
     /// Writes the snapshot of <paramref name="fold"/> naming the successor, then renames the successor over the stale
     /// journal. Safe to repeat after a failure at any step.
     /// </summary>
-    private async Task FoldAsync(Fold fold, CancellationToken cancellationToken)
+    private void WriteFold(Fold fold, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(checked((int)Math.Min(Math.Max(Volatile.Read(ref _snapshotBytes) * 2, 4096), Array.MaxLength)));
-        CheckpointJsonWriter.WriteSnapshot(buffer, fold.Checkpoint, fold.JournalId);
-        await DurableFile.ReplaceAsync(Paths.Snapshot, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _snapshotBytes, buffer.WrittenCount);
+        // Streamed to the file: a fold runs beside saves, and a buffer the size of the snapshot would cost them gen-2 collections.
+        var snapshotBytes = DurableFile.Replace(
+            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), cancellationToken);
+        Volatile.Write(ref _snapshotBytes, snapshotBytes);
         RenameSuccessorOverJournal();
         _unfolded = null;
-        Log.Compacted(_logger, CardId, fold.JournalBytes, buffer.WrittenCount, fold.Checkpoint.Version);
+        Log.Compacted(_logger, CardId, fold.JournalBytes, snapshotBytes, fold.Checkpoint.Version);
     }
 
     /// <summary>Puts the successor, which the snapshot names, in the journal's place (its open handle keeps appending).</summary>
@@ -160,7 +160,7 @@ internal sealed partial class CardSession
     {
         try
         {
-            await FoldAsync(fold, CancellationToken.None).ConfigureAwait(false);
+            WriteFold(fold, CancellationToken.None);
             await PrepareSuccessorAsync(fold.JournalId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Checkpointing;
 
 /// <summary>Crash-safe whole-file writes: temp file in the same directory, fsync, rename over the target, fsync the directory.</summary>
@@ -65,6 +67,41 @@ internal static class DurableFile
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="target"/>, like <see cref="ReplaceAsync"/>, with what <paramref name="write"/> writes,
+    /// streamed to the temporary file in chunks instead of built in memory first.
+    /// </summary>
+    /// <param name="target">The file to replace.</param>
+    /// <param name="write">Writes the new content.</param>
+    /// <param name="cancellationToken">Cancels the replacement before the rename (the target is then untouched).</param>
+    /// <returns>The length of the new content.</returns>
+    public static long Replace(string target, Action<IBufferWriter<byte>> write, CancellationToken cancellationToken)
+    {
+        var temp = CardPaths.TempFor(target);
+        long length;
+        try
+        {
+            using (var stream = CreateNew(temp))
+            {
+                using var writer = new FileBufferWriter(stream);
+                write(writer);
+                writer.Flush();
+                length = stream.Length;
+                stream.Flush(flushToDisk: true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        Commit(temp, target);
+        return length;
     }
 
     /// <summary>Renames a prepared temporary file over its target and makes the rename durable.</summary>
