@@ -23,13 +23,14 @@ def counts(root):
     counters = find(root, "Counters")
     count = lambda name: int(counters.get(name, "0")) if counters is not None else 0
     failed = count("failed") + count("error") + count("timeout") + count("aborted")
-    return count("passed"), failed, count("notExecuted")
+    # The trx logger counts a skipped test as neither executed nor "notExecuted": it is the gap between the two.
+    return count("passed"), failed, max(count("notExecuted"), count("total") - count("executed"))
 
 
 def project(root):
-    definition = find(root, "UnitTest")
-    storage = definition.get("storage", "") if definition is not None else ""
-    return pathlib.Path(storage).stem or "(no tests)"
+    method = find(root, "TestMethod")
+    code_base = method.get("codeBase", "") if method is not None else ""
+    return pathlib.Path(code_base).stem or "(no tests)"
 
 
 def failures(root):
