@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// Maps a card id to the base name of its files, so that no id can name a file outside the checkpoint directory.

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// The OS lock that makes one owner per card: an exclusive open (<see cref="FileShare.None"/>, <c>flock</c> on

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>The files of one card inside the checkpoint directory; every path is checked to stay inside it.</summary>
 internal sealed record CardPaths

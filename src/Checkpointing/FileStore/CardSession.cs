@@ -1,7 +1,8 @@
 using System.Buffers;
+using Checkpointing.Json;
 using Microsoft.Extensions.Logging;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// The writer's view of one card while its lock is held: the state on disk, the open journal, and the sizes that

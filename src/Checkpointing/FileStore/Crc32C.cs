@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>CRC-32C (Castagnoli), the checksum of journal records: hardware instructions where present, a table otherwise.</summary>
 internal static class Crc32C

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>Creates a checkpoint directory durably: a card acknowledged in it must not vanish with its directory entry.</summary>
 internal static class DurableDirectory

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>Crash-safe whole-file writes: temp file in the same directory, fsync, rename over the target, fsync the directory.</summary>
 internal static class DurableFile

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// Tells whether an intact journal record starts anywhere after a record that is not intact, in time linear in the

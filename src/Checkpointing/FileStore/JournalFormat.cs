@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// The journal's binary framing. A journal is a header (<c>CKPTJRN1</c> and the 32-hex id of the journal

@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.ExceptionServices;
+using Checkpointing.Json;
+using Checkpointing.Models;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// Replays a journal over its snapshot. Zero-filled space after the last record is the writer's, kept ahead of its

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>The result of replaying a journal.</summary>
 /// <param name="Checkpoint">The state after every valid record.</param>

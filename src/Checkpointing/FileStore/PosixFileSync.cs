@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Checkpointing;
+namespace Checkpointing.FileStore;
 
 /// <summary>
 /// The durability primitives .NET does not expose: <c>fdatasync</c> of a file and <c>fsync</c> of a directory

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using N = Checkpointing.CheckpointJsonNames;
+using N = Checkpointing.Json.CheckpointJsonNames;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>Reads one journal record payload back into the <see cref="CheckpointChange"/> it records.</summary>
 internal static class ChangeJsonReader

@@ -1,4 +1,6 @@
 using System.Buffers;
+using Checkpointing.Json;
+using Checkpointing.Models;
 
 namespace Checkpointing;
 

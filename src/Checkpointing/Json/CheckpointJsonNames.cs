@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>The snake_case field names of the on-disk format, shared with the Python manager.</summary>
 internal static class CheckpointJsonNames

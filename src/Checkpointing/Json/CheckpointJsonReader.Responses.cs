@@ -1,9 +1,10 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using N = Checkpointing.CheckpointJsonNames;
-using static Checkpointing.JsonFields;
+using Checkpointing.Pipeline;
+using N = Checkpointing.Json.CheckpointJsonNames;
+using static Checkpointing.Json.JsonFields;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 // Reading LLM responses, in stage records and written ahead. (The class is documented in CheckpointJsonReader.cs.)
 internal static partial class CheckpointJsonReader

@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
-using N = Checkpointing.CheckpointJsonNames;
-using static Checkpointing.JsonFields;
+using Checkpointing.Models;
+using N = Checkpointing.Json.CheckpointJsonNames;
+using static Checkpointing.Json.JsonFields;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Reads checkpoint documents (ours and the Python manager's) strictly: every known field is type-checked, duplicate

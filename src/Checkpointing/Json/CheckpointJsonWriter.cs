@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using N = Checkpointing.CheckpointJsonNames;
+using N = Checkpointing.Json.CheckpointJsonNames;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>Writes checkpoints, stage records and changes in the snake_case layout the Python manager reads.</summary>
 internal static class CheckpointJsonWriter

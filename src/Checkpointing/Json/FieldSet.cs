@@ -1,7 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>Tracks the keys of one JSON object as it is read: refuses duplicates and keeps unknown fields in order.</summary>
 internal sealed class FieldSet

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Parsing and typed field access for stored JSON: every problem becomes a <see cref="CheckpointCorruptedException"/>

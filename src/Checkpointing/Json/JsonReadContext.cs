@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>Where a document being read came from, so every error names the file, the offset and the field.</summary>
 /// <param name="File">The file or store location.</param>

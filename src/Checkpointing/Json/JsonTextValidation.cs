@@ -1,6 +1,6 @@
 using System.Text.Unicode;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Checks, over the raw bytes and without decoding a single string, that every string of a parsed JSON document can be

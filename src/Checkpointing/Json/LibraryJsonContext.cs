@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Source-generated JSON metadata for the values the library itself stores in metadata (failure reasons, fingerprints,

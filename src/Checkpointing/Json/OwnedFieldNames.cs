@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
-using N = Checkpointing.CheckpointJsonNames;
+using N = Checkpointing.Json.CheckpointJsonNames;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// The fields the library writes itself in each kind of object. An additional (unknown) field with one of these names

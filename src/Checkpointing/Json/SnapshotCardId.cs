@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Reads <c>card_id</c> from the start of a snapshot document, for stores that name a card's document by a hash of

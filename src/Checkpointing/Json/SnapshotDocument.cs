@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>A checkpoint document as read from disk, with the id of the journal that continues it.</summary>
 /// <param name="Checkpoint">The checkpoint the document holds.</param>

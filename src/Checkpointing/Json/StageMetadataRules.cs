@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Checkpointing.Manager;
+using Checkpointing.Pipeline;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Checks, at load, the stage metadata the library reads back itself (<c>fingerprint</c>, <c>error_type</c>,

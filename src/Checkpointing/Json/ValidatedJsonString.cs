@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Checkpointing;
+namespace Checkpointing.Json;
 
 /// <summary>
 /// Unescapes the raw UTF-8 of a JSON string token that a <see cref="System.Text.Json.JsonDocument"/> has already

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.LlmCache;
 
 /// <summary>
 /// The LLM calls of one manager that are under way, so that concurrent requests for the same answer make one paid

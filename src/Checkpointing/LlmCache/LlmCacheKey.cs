@@ -1,3 +1,5 @@
+using Checkpointing.LlmCache;
+
 namespace Checkpointing;
 
 /// <summary>The cache key of an LLM response: card, stage, the full SHA-256 of the prompt, and the model when given.</summary>

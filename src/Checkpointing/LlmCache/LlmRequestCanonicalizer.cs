@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.LlmCache;
 
 /// <summary>
 /// The canonical form of an <see cref="LlmRequest"/>, version 1: a JSON object with keys sorted by ordinal order,

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.LlmCache;
 
 /// <summary>
 /// The in-memory index of every LLM response a run has paid for, keyed by stage and the full SHA-256 of the prompt,

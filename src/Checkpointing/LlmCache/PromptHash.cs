@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Checkpointing.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.LlmCache;
 
 /// <summary>The full SHA-256 of a prompt's UTF-8 bytes, held in four words so lookups compare and hash without allocating.</summary>
 internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)

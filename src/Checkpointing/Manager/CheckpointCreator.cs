@@ -1,8 +1,9 @@
 using System.Collections.Immutable;
 using System.Collections.ObjectModel;
 using System.Text.Json;
+using Checkpointing.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Manager;
 
 /// <summary>Builds new checkpoints and stage records, and computes progress, from the manager's clock and serializer options.</summary>
 internal sealed class CheckpointCreator

@@ -1,3 +1,6 @@
+using Checkpointing.Manager;
+using Checkpointing.Telemetry;
+
 namespace Checkpointing;
 
 // Opening a run: starting one, resuming one, or keeping a completed one, always as the card's owner.

@@ -1,4 +1,9 @@
 using System.Text.Json;
+using Checkpointing.Json;
+using Checkpointing.LlmCache;
+using Checkpointing.Manager;
+using Checkpointing.Pipeline;
+using Checkpointing.Telemetry;
 
 namespace Checkpointing;
 

@@ -1,3 +1,5 @@
+using Checkpointing.Telemetry;
+
 namespace Checkpointing;
 
 // Memoized LLM calls with their span and counters. (The class is documented in CheckpointManager.cs.)

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using Checkpointing.FileStore;
+using Checkpointing.LlmCache;
+using Checkpointing.Manager;
+using Checkpointing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Checkpointing;
+namespace Checkpointing.Manager;
 
 /// <summary>Decides whether a stored run can be resumed, and loads it for resuming.</summary>
 internal sealed class CheckpointRestorer

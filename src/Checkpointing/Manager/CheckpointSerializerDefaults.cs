@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Manager;
 
 /// <summary>The serializer options used for stage results and context values when the caller gives none.</summary>
 internal static class CheckpointSerializerDefaults

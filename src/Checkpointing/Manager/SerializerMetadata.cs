@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Checkpointing;
+namespace Checkpointing.Manager;
 
 /// <summary>
 /// Finds the JSON metadata of the caller's types (stage results, context values) through the caller's options: by

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Manager;
 
 /// <summary>What a caller reports about one attempt at a stage; <see cref="CheckpointCreator.CreateStage"/> turns it into a record.</summary>
 /// <param name="StageName">The stage.</param>

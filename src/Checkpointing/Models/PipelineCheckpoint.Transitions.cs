@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Checkpointing.Json;
+using Checkpointing.Models;
 
 namespace Checkpointing;
 

@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.Models;
 
 /// <summary>
 /// Applies a change read back from a store (a journal record, a change row) to the state before it, refusing what the
