@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
 
-namespace Checkpointing;
+namespace Checkpointing.Telemetry;
 
 /// <summary>The library's <see cref="ActivitySource"/>, <see cref="Meter"/> and instruments (names in <see cref="CheckpointingTelemetry"/>).</summary>
 internal static class Instruments
