@@ -1,0 +1,254 @@
+using System.Buffers;
+using Checkpointing.Json;
+using Checkpointing.Models;
+
+namespace Checkpointing.FileStore;
+
+/// <summary>
+/// Compaction. A save never waits for one: when the journal outgrows the snapshot, the save that crossed the line
+/// switches the appends to a successor journal prepared in advance (header only, durable) and starts a background fold,
+/// which writes the snapshot of the state at the switch, naming the successor, and then renames the successor over the
+/// journal. <see cref="JournalChain"/> reads every step of that whole, so a crash at any instant loses nothing.
+/// Explicit compaction, whole saves, delete and dispose wait for a fold in progress.
+/// </summary>
+internal sealed partial class CardSession
+{
+    /// <summary>The running background work (a fold, or preparing a successor), or <see langword="null"/>.</summary>
+    private Task? _background;
+
+    /// <summary>The successor journal ready to take the appends, or <see langword="null"/>. Set by background work.</summary>
+    private PreparedJournal? _successor;
+
+    /// <summary>A fold that the successor, now taking the appends, still needs, or <see langword="null"/>.</summary>
+    private Fold? _unfolded;
+
+    private long CompactionThreshold => _options.CompactionBytesOverride ?? Math.Max(Volatile.Read(ref _snapshotBytes), _options.MinCompactionBytes);
+
+    /// <summary>After an append: starts the background work that is due, unless some is still running.</summary>
+    private void CompactInBackgroundIfDue()
+    {
+        if (_background is { IsCompleted: false })
+        {
+            return;
+        }
+
+        _background = null;
+        if (_unfolded is { } retry)
+        {
+            // A fold that failed (a full disk, say): the successor holds the appends since; try again.
+            _background = Task.Run(() => FoldInBackgroundAsync(retry));
+        }
+        else if (_journalRecordBytes > CompactionThreshold)
+        {
+            if (_successor is null)
+            {
+                var journalId = _journalId!;
+                _background = Task.Run(() => PrepareInBackgroundAsync(journalId));
+            }
+            else
+            {
+                var fold = Switch();
+                _background = Task.Run(() => FoldInBackgroundAsync(fold));
+            }
+        }
+    }
+
+    /// <summary>Folds the journals into a new snapshot now; returns once it is in place.</summary>
+    private async Task CompactNowAsync(CancellationToken cancellationToken)
+    {
+        await WaitForBackgroundAsync().ConfigureAwait(false);
+        if (Current is null)
+        {
+            return;
+        }
+
+        if (_journal is null)
+        {
+            await WriteSnapshotAsync(Current, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (_unfolded is { } pending)
+        {
+            WriteFold(pending, cancellationToken);
+        }
+
+        if (_journalRecordBytes > 0)
+        {
+            if (_successor is null)
+            {
+                await PrepareSuccessorAsync(_journalId!, cancellationToken).ConfigureAwait(false);
+            }
+
+            WriteFold(Switch(), cancellationToken);
+        }
+    }
+
+    /// <summary>After a load: finishes what a compaction interrupted by a crash left, and reuses a prepared successor.</summary>
+    private void ResumeInterruptedCompaction(JournalChainState chain)
+    {
+        if (chain.ActiveIsSuccessor && chain.Unfolded is null)
+        {
+            // The snapshot names the successor: only the rename over the stale journal is missing.
+            RenameSuccessorOverJournal();
+        }
+        else if (chain.Unfolded is { } unfolded)
+        {
+            _unfolded = new Fold(unfolded, _journalId!, JournalBytes: 0);
+            _background = Task.Run(() => FoldInBackgroundAsync(_unfolded));
+        }
+        else if (chain.PreparedSuccessor)
+        {
+            _successor = new PreparedJournal(JournalFormat.SuccessorId(_journalId!), OpenJournal(Paths.Successor));
+        }
+    }
+
+    /// <summary>Moves the appends to the prepared successor; returns the fold that the snapshot now needs.</summary>
+    private Fold Switch()
+    {
+        var successor = _successor!;
+        _successor = null;
+        var fold = new Fold(Current!, successor.Id, _journalRecordBytes);
+        CloseJournal();
+        _journal = successor.Stream;
+        _journalId = successor.Id;
+        _journalOffset = JournalFormat.HeaderSize;
+        _journalZeroedEnd = JournalFormat.HeaderSize;
+        _journalRecordBytes = 0;
+        _unfolded = fold;
+        return fold;
+    }
+
+    /// <summary>
+    /// Writes the snapshot of <paramref name="fold"/> naming the successor, then renames the successor over the stale
+    /// journal. Safe to repeat after a failure at any step.
+    /// </summary>
+    private void WriteFold(Fold fold, CancellationToken cancellationToken)
+    {
+        // Streamed to the file: a fold runs beside saves, and a buffer the size of the snapshot would cost them gen-2 collections.
+        var snapshotBytes = DurableFile.Replace(
+            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), cancellationToken);
+        Volatile.Write(ref _snapshotBytes, snapshotBytes);
+        RenameSuccessorOverJournal();
+        _unfolded = null;
+        Log.Compacted(_logger, CardId, fold.JournalBytes, snapshotBytes, fold.Checkpoint.Version);
+    }
+
+    /// <summary>Puts the successor, which the snapshot names, in the journal's place (its open handle keeps appending).</summary>
+    private void RenameSuccessorOverJournal()
+    {
+        if (File.Exists(Paths.Successor))
+        {
+            File.Move(Paths.Successor, Paths.Journal, overwrite: true);
+        }
+
+        PosixFileSync.SyncDirectory(Paths.Directory);
+    }
+
+    /// <summary>
+    /// Prepares the successor of journal <paramref name="journalId"/> (which must be the one taking the appends): written
+    /// beside it and renamed into place durably, with disk reserved up to the size at which it is compacted.
+    /// </summary>
+    private async Task PrepareSuccessorAsync(string journalId, CancellationToken cancellationToken)
+    {
+        var id = JournalFormat.SuccessorId(journalId);
+        var reserve = Math.Min(Math.Max(Volatile.Read(ref _snapshotBytes), _options.MinCompactionBytes), MaxJournalReservation);
+        var temp = await DurableFile.PrepareAsync(Paths.Successor, JournalFormat.CreateHeader(id), reserve, cancellationToken).ConfigureAwait(false);
+        DurableFile.Commit(temp, Paths.Successor);
+        _successor = new PreparedJournal(id, OpenJournal(Paths.Successor));
+    }
+
+    private async Task FoldInBackgroundAsync(Fold fold)
+    {
+        try
+        {
+            WriteFold(fold, CancellationToken.None);
+            await PrepareSuccessorAsync(fold.JournalId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.CompactionFailed(_logger, CardId, ex);
+        }
+    }
+
+    private async Task PrepareInBackgroundAsync(string journalId)
+    {
+        try
+        {
+            await PrepareSuccessorAsync(journalId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.CompactionFailed(_logger, CardId, ex);
+        }
+    }
+
+    /// <summary>Waits for background work to end. It logs its own I/O failures; anything else it raised is a defect and is rethrown.</summary>
+    private async Task WaitForBackgroundAsync()
+    {
+        if (_background is { } background)
+        {
+            _background = null;
+            await background.ConfigureAwait(false);
+        }
+    }
+
+    private void DiscardSuccessor()
+    {
+        _successor?.Stream.Dispose();
+        _successor = null;
+    }
+
+    /// <summary>
+    /// Writes a whole snapshot with a new journal generation, synchronously: the first save, a whole-checkpoint save, or
+    /// after the journal could not be written. The new journal is prepared first (so a full disk fails before anything
+    /// changes), then the snapshot naming it replaces the old one, then the new journal replaces the old, now stale,
+    /// journal, and a successor (stale too) is removed.
+    /// </summary>
+    private async Task WriteSnapshotAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        await WaitForBackgroundAsync().ConfigureAwait(false);
+        var journalId = JournalFormat.NewId();
+        var buffer = new ArrayBufferWriter<byte>(checked((int)Math.Min(Math.Max(_snapshotBytes * 2, 4096), Array.MaxLength)));
+        CheckpointJsonWriter.WriteSnapshot(buffer, checkpoint, journalId);
+
+        // Reserve the journal's disk space up to the size at which it is compacted again: appends then fill one
+        // contiguous extent instead of allocating (and fragmenting) a little more on every fdatasync'd record, which
+        // made an append at 60 MB cost 1.6 times one at 1 MB.
+        var reserve = Math.Min(Math.Max(buffer.WrittenCount, _options.MinCompactionBytes), MaxJournalReservation);
+        var newJournal = await DurableFile.PrepareAsync(Paths.Journal, JournalFormat.CreateHeader(journalId), reserve, cancellationToken)
+            .ConfigureAwait(false);
+        try
+        {
+            await DurableFile.ReplaceAsync(Paths.Snapshot, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            DurableFile.TryDelete(newJournal);
+            throw;
+        }
+
+        var previousJournalBytes = _journalRecordBytes;
+        CloseJournal();
+        DiscardSuccessor();
+        _unfolded = null;
+        Current = checkpoint;
+        _snapshotBytes = buffer.WrittenCount;
+        _journalRecordBytes = 0;
+
+        // The snapshot is durable and complete; the old journals are now stale. A failure below only costs a rewrite later.
+        DurableFile.Commit(newJournal, Paths.Journal);
+        DurableFile.TryDelete(Paths.Successor);
+        _journal = OpenJournal(Paths.Journal);
+        _journalId = journalId;
+        _journalOffset = JournalFormat.HeaderSize;
+        _journalZeroedEnd = JournalFormat.HeaderSize;
+        Log.Compacted(_logger, CardId, previousJournalBytes, _snapshotBytes, checkpoint.Version);
+    }
+
+    /// <summary>A successor journal, durable with its header and nothing else, opened for appends.</summary>
+    private sealed record PreparedJournal(string Id, FileStream Stream);
+
+    /// <summary>A snapshot still to write: the state at a switch, and the successor journal that continues it.</summary>
+    private sealed record Fold(PipelineCheckpoint Checkpoint, string JournalId, long JournalBytes);
+}
