@@ -25,23 +25,28 @@ internal static class ColdResumeQuick
             var megabytes = History.StoredBytes(history) / (1024.0 * 1024.0);
             var cold = new Samples();
             var childResume = new Samples();
+            var jitted = new Samples();
+            var jitMs = new Samples();
             var warm = new Samples();
             for (var i = -1; i < iterations; i++)
             {
                 ScratchDirectory.CopyFiles(history, work);
-                var (total, inChild) = await SpawnAsync(work);
+                var (total, inChild, methods, jitTime) = await SpawnAsync(work);
                 ScratchDirectory.CopyFiles(history, work);
                 var warmMs = await ResumeHereAsync(work);
                 if (i >= 0)
                 {
                     cold.Add(total);
                     childResume.Add(inChild);
+                    jitted.Add(methods);
+                    jitMs.Add(jitTime);
                     warm.Add(warmMs);
                 }
             }
 
             Report.Line($"{layout} ({megabytes:F1} MB): fresh process {cold}");
             Report.Line($"  of which ResumeAsync inside the child: {childResume}; the rest is process and runtime start-up");
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"  methods the child JIT-compiled by then: {jitted.Median:F0}, JIT time (all threads) {Report.Ms(jitMs.Median)}"));
             Report.Line($"  warm resume in this process: {warm}");
             report.AtMost($"fresh-process resume / warm resume, {layout}", cold.Median / warm.Median, 1.5);
             report.AtLeast($"fresh-process resume throughput, {layout}", megabytes / (cold.Median / 1000), 300, "MB/s");
@@ -62,13 +67,15 @@ internal static class ColdResumeQuick
                 return 1;
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ready {Stopwatch.GetElapsedTime(start).TotalMilliseconds:R}"));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"ready {Stopwatch.GetElapsedTime(start).TotalMilliseconds:R} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:R}"));
         }
 
         return 0;
     }
 
-    private static async Task<(double Total, double InChild)> SpawnAsync(string directory)
+    private static async Task<(double Total, double InChild, double JittedMethods, double JitMs)> SpawnAsync(string directory)
     {
         var processPath = Environment.ProcessPath!;
         var start = new ProcessStartInfo(processPath) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -89,7 +96,8 @@ internal static class ColdResumeQuick
             throw new InvalidOperationException($"The resume child failed (exit code {child.ExitCode}, first line '{line}').");
         }
 
-        return (total, double.Parse(line["ready ".Length..], CultureInfo.InvariantCulture));
+        var parts = line.Split(' ');
+        return (total, double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture), double.Parse(parts[3], CultureInfo.InvariantCulture));
     }
 
     private static async Task<double> ResumeHereAsync(string directory)

@@ -52,7 +52,7 @@ public sealed class KillLoopTests(ITestOutputHelper output)
         if (scenario == "kill-loop-background")
         {
             lanes.Sum(lane => lane.KillsMidBackgroundCompaction).Should().BeGreaterThanOrEqualTo(
-                Lanes * KillsPerLane / 10, "kills must land while appends go to a successor journal whose snapshot is not written yet, or the test proves nothing about them");
+                Lanes * KillsPerLane / 4, "kills must land while appends go to a successor journal whose snapshot is not written yet, or the test proves nothing about them");
         }
 
         // A final owner resumes each card: every response is found by lookup, and no temp file of a killed compaction is left.
@@ -118,13 +118,17 @@ public sealed class KillLoopTests(ITestOutputHelper output)
                 {
                     await child.WaitForFirstLineAsync(StartTimeout);
                     await Task.Delay(random.Next(20, 151));
+                    if (scenario == "kill-loop-background")
+                    {
+                        await WaitForBackgroundCompactionAsync(directory);
+                    }
+
                     child.Process.HasExited.Should().BeFalse($"the child of {CardId} run {run} must still be working when it is killed; {child.Describe()}");
                     lines = await child.KillHardAndDrainAsync();
                 }
 
                 Kills++;
-                var successor = new FileInfo(Path.Combine(directory, CardId + ".journal-next"));
-                if (successor.Exists && successor.Length > JournalFormat.HeaderSize)
+                if (IsCompactingInBackground(directory))
                 {
                     KillsMidBackgroundCompaction++;
                 }
@@ -140,6 +144,28 @@ public sealed class KillLoopTests(ITestOutputHelper output)
                 loaded.Version.Should().BeGreaterThanOrEqualTo(maxReportedVersion, $"every change the child reported as returned is durable ({CardId}, kill {run})");
                 AssertContainsEverythingReported(loaded, run);
                 LastLoadedVersion = loaded.Version;
+            }
+        }
+
+        /// <summary>
+        /// Whether the successor journal holds records: a background compaction switched the appends to it and has not
+        /// yet renamed it over the journal (its snapshot may or may not be written).
+        /// </summary>
+        private bool IsCompactingInBackground(string directory)
+        {
+            var successor = new FileInfo(Path.Combine(directory, CardId + ".journal-next"));
+            return successor.Exists && successor.Length > JournalFormat.HeaderSize;
+        }
+
+        /// <summary>
+        /// Waits (up to a second, polling) until a background compaction is under way, so that the kill lands in one
+        /// however slowly a loaded machine runs the child.
+        /// </summary>
+        private async Task WaitForBackgroundCompactionAsync(string directory)
+        {
+            for (var polls = 0; polls < 1000 && !IsCompactingInBackground(directory); polls++)
+            {
+                await Task.Delay(1);
             }
         }
 
