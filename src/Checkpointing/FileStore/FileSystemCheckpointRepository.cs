@@ -12,9 +12,10 @@ namespace Checkpointing;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>A save costs what the change costs: it appends one checksummed record. The journal is folded into a new
-/// document (written to a temp file, fsync'd, renamed over the old one, directory fsync'd) when it outgrows the
-/// document, and on <see cref="CompactAsync"/>.</item>
+/// <item>A save costs what the change costs: it appends one checksummed record. When the journal outgrows the
+/// document, the appends move to a successor journal and the journal is folded into a new document (written to a temp
+/// file, fsync'd, renamed over the old one, directory fsync'd) in the background; no save waits for it.
+/// <see cref="CompactAsync"/> folds and waits.</item>
 /// <item>One owner per card: <see cref="AcquireOwnershipAsync"/> holds an OS lock on <c>&lt;card&gt;.lock</c> until
 /// disposed or its process dies. Writes without ownership take the lock for their duration.</item>
 /// <item>Loading needs no lock and never sees a partial document; a torn last journal record is ignored (and cut off
