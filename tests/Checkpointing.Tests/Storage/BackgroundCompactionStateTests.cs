@@ -33,7 +33,11 @@ public sealed class BackgroundCompactionStateTests : IDisposable
         (await new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))!.Version.Should().Be(final.Version);
 
         await ReopenAsOwnerAsync();
-        File.Exists(Paths.Successor).Should().BeFalse("the owner wrote the snapshot naming the successor and renamed it over the journal");
+        var snapshot = CheckpointJsonReader.ReadSnapshot(await File.ReadAllBytesAsync(Paths.Snapshot), new JsonReadContext(Paths.Snapshot));
+        snapshot.JournalId.Should().Be(
+            JournalFormat.ReadHeader(await File.ReadAllBytesAsync(Paths.Journal), Paths.Journal),
+            "the owner wrote the snapshot naming the successor and renamed the successor over the journal");
+        ShouldHoldNoRecords(Paths.Successor);
         (await new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))!.Should().BeEquivalentTo(final);
     }
 
@@ -51,7 +55,7 @@ public sealed class BackgroundCompactionStateTests : IDisposable
         (await new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))!.Should().BeEquivalentTo(final);
 
         await ReopenAsOwnerAsync();
-        File.Exists(Paths.Successor).Should().BeFalse();
+        ShouldHoldNoRecords(Paths.Successor);
         (await new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))!.Should().BeEquivalentTo(final);
     }
 
@@ -138,6 +142,15 @@ public sealed class BackgroundCompactionStateTests : IDisposable
         }
 
         await File.WriteAllBytesAsync(path, [.. bytes]);
+    }
+
+    /// <summary>A successor left in place is one prepared for the next compaction: a header and nothing else.</summary>
+    private static void ShouldHoldNoRecords(string successor)
+    {
+        if (File.Exists(successor))
+        {
+            new FileInfo(successor).Length.Should().Be(JournalFormat.HeaderSize);
+        }
     }
 
     private async Task ReopenAsOwnerAsync()
