@@ -50,9 +50,10 @@ public sealed partial class PostgreSqlCheckpointRepository
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
+        ArgumentNullException.ThrowIfNull(applied);
+        var (checkpoint, change) = (applied.Checkpoint, applied.Change);
         CardIds.Validate(checkpoint.CardId);
 
         var lease = FindLease(checkpoint.CardId);
@@ -68,7 +69,7 @@ public sealed partial class PostgreSqlCheckpointRepository
                 {
                     command.Parameters.AddWithValue("card", cardId);
                     command.Parameters.AddWithValue("version", change.Version);
-                    command.Parameters.AddWithValue("status", StatusName(checkpoint.Status));
+                    command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
                     command.Parameters.AddWithValue("change_bytes", (long)json.Length);
                     command.Parameters.AddWithValue("min_compaction", _options.MinCompactionBytes);
                     command.Parameters.AddWithValue("kind", kind);
@@ -91,10 +92,7 @@ public sealed partial class PostgreSqlCheckpointRepository
                 var state = await InspectAsync(connection, cardId, ct).ConfigureAwait(false);
                 ThrowIfFenced(cardId, lease, state);
                 var stored = state?.Version ?? 0;
-                if (stored != change.Version - 1)
-                {
-                    throw new CheckpointConflictException(cardId, stored, change.Version);
-                }
+                CheckpointConflictException.ThrowIfNotNext(cardId, stored, change.Version);
 
                 if (state is null || !state.HasDocument)
                 {
@@ -127,10 +125,7 @@ public sealed partial class PostgreSqlCheckpointRepository
             var state = await InspectAsync(connection, cardId, cancellationToken).ConfigureAwait(false);
             ThrowIfFenced(cardId, lease, state);
             var stored = state?.Version ?? 0;
-            if (stored != checkpoint.Version - 1)
-            {
-                throw new CheckpointConflictException(cardId, stored, checkpoint.Version);
-            }
+            CheckpointConflictException.ThrowIfNotNext(cardId, stored, checkpoint.Version);
 
             if (state is null)
             {
@@ -151,20 +146,10 @@ public sealed partial class PostgreSqlCheckpointRepository
     {
         command.Parameters.AddWithValue("card", checkpoint.CardId);
         command.Parameters.AddWithValue("version", checkpoint.Version);
-        command.Parameters.AddWithValue("status", StatusName(checkpoint.Status));
+        command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
         command.Parameters.Add(new NpgsqlParameter("document", NpgsqlDbType.Json) { Value = document });
         command.Parameters.AddWithValue("document_bytes", (long)document.Length);
     }
-
-    private static string StatusName(CheckpointStatus status) => status switch
-    {
-        CheckpointStatus.Active => "active",
-        CheckpointStatus.Paused => "paused",
-        CheckpointStatus.Completed => "completed",
-        CheckpointStatus.Failed => "failed",
-        CheckpointStatus.Resumed => "resumed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown checkpoint status."),
-    };
 
     private static (string Kind, string? StageName) Describe(CheckpointChange change) => change switch
     {

@@ -36,9 +36,10 @@ public sealed partial class SqliteCheckpointRepository
     }
 
     /// <inheritdoc/>
-    public async Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public async Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
+        ArgumentNullException.ThrowIfNull(applied);
+        var (checkpoint, change) = (applied.Checkpoint, applied.Change);
         CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
 
         var changeJson = CheckpointJson.SerializeChange(change);
@@ -174,13 +175,8 @@ public sealed partial class SqliteCheckpointRepository
     /// <summary>What a write needs to know about a stored card, without reading its document.</summary>
     private readonly record struct StoredState(long Version, long DocumentBytes, long ChangeBytes, long ChangeCount);
 
-    private static void EnsureVersion(string cardId, long storedVersion, long newVersion)
-    {
-        if (storedVersion != newVersion - 1)
-        {
-            throw new CheckpointConflictException(cardId, storedVersion, newVersion);
-        }
-    }
+    private static void EnsureVersion(string cardId, long storedVersion, long newVersion) =>
+        CheckpointConflictException.ThrowIfNotNext(cardId, storedVersion, newVersion);
 
     private static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 }

@@ -18,7 +18,7 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
         var document = Raw.Text(Database.Path, "SELECT document FROM checkpoint_documents WHERE card_id = 'CARD-1'");
 
         var change = new CurrentStageSet(2, CheckpointSamples.At(30), "report");
-        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
 
         Raw.Text(Database.Path, "SELECT document FROM checkpoint_documents WHERE card_id = 'CARD-1'").Should().Be(document);
         Raw.Scalar(Database.Path, "SELECT version FROM checkpoints WHERE card_id = 'CARD-1'").Should().Be(2);
@@ -42,8 +42,9 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
         for (var i = 0; i < 40; i++)
         {
             var change = new LlmResponseCached(checkpoint.Version + 1, CheckpointSamples.At(i), "s", CheckpointSamples.Response($"prompt {i}"));
-            checkpoint = change.ApplyTo(checkpoint);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
             var count = Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes");
             count.Should().Be(Raw.Scalar(Database.Path, "SELECT change_count FROM checkpoints"));
             Raw.Scalar(Database.Path, "SELECT change_bytes FROM checkpoints")
@@ -71,8 +72,9 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
         for (var i = 0; i < 5; i++)
         {
             var change = new CurrentStageSet(checkpoint.Version + 1, CheckpointSamples.At(i), $"stage-{i}");
-            checkpoint = change.ApplyTo(checkpoint);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
         }
 
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes").Should().Be(5);
@@ -168,7 +170,7 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
 
         (await readOnly.LoadAsync("CARD-1")).ShouldMatch(checkpoint);
         var change = new CurrentStageSet(2, CheckpointSamples.At(40), "never");
-        var error = (await FluentActions.Awaiting(() => readOnly.SaveChangeAsync(change.ApplyTo(checkpoint), change))
+        var error = (await FluentActions.Awaiting(() => readOnly.SaveChangeAsync(new AppliedChange(checkpoint, change)))
             .Should().ThrowAsync<SqliteCheckpointStoreException>()).Which;
 
         error.Problem.Should().Be(SqliteStoreProblem.ReadOnly);
@@ -208,8 +210,9 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
         for (var i = 0; i < 3; i++)
         {
             var change = new CurrentStageSet(checkpoint.Version + 1, CheckpointSamples.At(i), $"stage-{i}");
-            checkpoint = change.ApplyTo(checkpoint);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
         }
 
         Raw.Execute(Database.Path, "DELETE FROM checkpoint_changes WHERE version = 3");

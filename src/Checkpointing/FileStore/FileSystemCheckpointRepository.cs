@@ -147,13 +147,12 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-
-        return WriteAsync(checkpoint.CardId, async session =>
+        ArgumentNullException.ThrowIfNull(applied);
+        return WriteAsync(applied.Checkpoint.CardId, async session =>
         {
-            await session.SaveChangeAsync(checkpoint, change, cancellationToken).ConfigureAwait(false);
+            await session.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }

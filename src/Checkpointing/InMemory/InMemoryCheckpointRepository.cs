@@ -60,11 +60,10 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-
-        return SaveAsync(checkpoint, cancellationToken);
+        ArgumentNullException.ThrowIfNull(applied);
+        return SaveAsync(applied.Checkpoint, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -93,10 +92,7 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
         lock (_writeGate)
         {
             var stored = _checkpoints.GetValueOrDefault(checkpoint.CardId)?.Version ?? 0;
-            if (stored != checkpoint.Version - 1)
-            {
-                throw new CheckpointConflictException(checkpoint.CardId, stored, checkpoint.Version);
-            }
+            CheckpointConflictException.ThrowIfNotNext(checkpoint.CardId, stored, checkpoint.Version);
 
             _checkpoints[checkpoint.CardId] = checkpoint;
         }

@@ -70,7 +70,8 @@ public sealed partial class CheckpointManager
 
         await SetCurrentStageAsync(stageName, cancellationToken).ConfigureAwait(false);
         ReportProgress();
-        var context = new StageContext(this, stageName);
+        var context = new StageContext(
+            stageName, RequireCheckpoint(), (request, call, token) => GetOrAddLlmResponseObservedAsync(stageName, request, call, token));
         StageContext.CurrentSlot.Value = context;   // the ambient stage (StageContext.Current) of the work's async flow
         var start = _creator.Now;
         T result;
@@ -187,7 +188,7 @@ public sealed partial class CheckpointManager
         return new CostReport(stages, total, saved);
     }
 
-    internal async Task<(LlmResponse Response, bool FromCache)> GetOrAddLlmResponseCoreAsync(
+    private async Task<(LlmResponse Response, bool FromCache)> GetOrAddLlmResponseCoreAsync(
         string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stageName);

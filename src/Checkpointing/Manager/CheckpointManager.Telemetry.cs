@@ -5,7 +5,7 @@ namespace Checkpointing;
 // Memoized LLM calls with their span and counters. (The class is documented in CheckpointManager.cs.)
 public sealed partial class CheckpointManager
 {
-    internal async Task<(LlmResponse Response, bool FromCache)> GetOrAddLlmResponseObservedAsync(
+    private async Task<(LlmResponse Response, bool FromCache)> GetOrAddLlmResponseObservedAsync(
         string stageName, LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken)
     {
         using var activity = request is null ? null : LlmCallTelemetry.Start(CardId, stageName, request);

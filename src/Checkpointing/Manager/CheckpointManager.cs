@@ -338,11 +338,11 @@ public sealed partial class CheckpointManager : IAsyncDisposable
 
     private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
     {
-        var next = change.ApplyTo(RequireCheckpoint());
+        var applied = new AppliedChange(RequireCheckpoint(), change);
         var writeStarted = _options.TimeProvider.GetTimestamp();
-        await _repository.SaveChangeAsync(next, change, cancellationToken).ConfigureAwait(false);
+        await _repository.SaveChangeAsync(applied, cancellationToken).ConfigureAwait(false);
         StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, change);
-        _checkpoint = next;
+        _checkpoint = applied.Checkpoint;
     }
 
     private async Task EnsureOwnershipAsync(CancellationToken cancellationToken)
