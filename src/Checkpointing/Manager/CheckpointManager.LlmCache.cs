@@ -32,6 +32,11 @@ public sealed partial class CheckpointManager
     /// <param name="model">Only a response of this model matches; <see langword="null"/> matches any model.</param>
     /// <returns>The response, or <see langword="null"/> on a miss or when <see cref="CheckpointManagerOptions.EnableLlmCache"/> is off.</returns>
     /// <exception cref="InvalidOperationException">No checkpoint yet: call <see cref="ResumeOrCreateAsync"/> first.</exception>
+    /// <remarks>
+    /// This is the lookup by prompt: the key is the stage and the full SHA-256 of the prompt's UTF-8, which every stored
+    /// answer has. <see cref="GetOrAddLlmResponseAsync"/> looks up by <see cref="LlmRequest.CacheKey"/> instead (the
+    /// whole request), a key only answers stored through it carry; those answers are found here too, by their prompt.
+    /// </remarks>
     public LlmResponse? GetCachedLlmResponse(string stageName, string prompt, string? model = null)
     {
         ArgumentNullException.ThrowIfNull(stageName);

@@ -122,6 +122,19 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             cancellationToken);
     }
 
+    /// <summary>
+    /// Records an attempt at a stage; the same as the overload with one parameter per field of <paramref name="attempt"/>.
+    /// </summary>
+    /// <param name="attempt">The stage, its outcome and what it produced.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the record is durable.</returns>
+    public Task SaveStageCheckpointAsync(StageAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        ArgumentException.ThrowIfNullOrWhiteSpace(attempt.StageName, nameof(attempt));
+        return SaveStageCoreAsync(attempt, cancellationToken);
+    }
+
     /// <summary>Records which stage the pipeline is working on.</summary>
     /// <param name="stageName">The stage.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
