@@ -2,6 +2,7 @@ using System.Text.Json;
 using Checkpointing.FileStore;
 using Checkpointing.LlmCache;
 using Checkpointing.Manager;
+using Checkpointing.Pipeline;
 using Checkpointing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -68,6 +69,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         _logger = (loggerFactory ?? _options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CheckpointManager>();
         _creator = new CheckpointCreator(_options.TimeProvider, _options.SerializerOptions ?? CheckpointSerializerDefaults.Options);
         _restorer = new CheckpointRestorer(repository, _logger);
+        _reuse = new StageReuse(cardId, _logger);
     }
 
     /// <summary>
@@ -231,81 +233,6 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             return true;
         }, cancellationToken);
 
-    /// <summary>
-    /// Compacts the stored document and gives up ownership of the card. Never throws: every change that returned is
-    /// already durable, so a failed compaction (or a store disposed before this manager) is logged and the card is
-    /// released all the same.
-    /// </summary>
-    /// <returns>A task that completes when ownership is released.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            if (_ownership is not null && _checkpoint is not null)
-            {
-                await CompactQuietlyAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            try
-            {
-                await ReleaseOwnershipAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-    }
-
-    /// <summary>Gives the card up; a store that cannot release it any more (disposed, unreachable) lets it expire.</summary>
-    private async Task ReleaseOwnershipAsync()
-    {
-        if (_ownership is not { } ownership)
-        {
-            return;
-        }
-
-        _ownership = null;
-        try
-        {
-            await ownership.DisposeAsync().ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Disposal must not throw past a durable state; the failure is logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.ReleaseFailed(_logger, CardId, ex);
-        }
-    }
-
-    /// <summary>Folds the journal into the snapshot after a durable change; a failure only leaves the journal longer.</summary>
-    private async Task CompactQuietlyAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The change before it is durable; a compaction failure must not report it as failed.
-        catch (ObjectDisposedException ex)
-        {
-            Log.StoreDisposedFirst(_logger, CardId, ex);
-        }
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.CompactionFailed(_logger, CardId, ex);
-        }
-    }
-
     private static FileSystemCheckpointRepository CreateFileRepository(CheckpointManagerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -356,11 +283,6 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         await _repository.SaveChangeAsync(applied, cancellationToken).ConfigureAwait(false);
         StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, change);
         _checkpoint = applied.Checkpoint;
-    }
-
-    private async Task EnsureOwnershipAsync(CancellationToken cancellationToken)
-    {
-        _ownership ??= await _repository.AcquireOwnershipAsync(CardId, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The checkpoint, when it may still change: a completed run is kept as it is.</summary>
