@@ -41,7 +41,7 @@ public sealed class LeaseTests : IAsyncLifetime
         await managerA.SaveStageCheckpointAsync("extract", StageStatus.Completed, result: "by A");
 
         // A freezes: its renewal stops, as in a long GC pause. B gets the card once the lease expired on the database clock.
-        workerA.FindLease(cardId)!.RenewalSuspended = true;
+        workerA.SuspendLeaseRenewal(cardId);
         var claimB = await ClaimWhenAvailableAsync(workerB, "worker-b", TimeSpan.FromSeconds(20));
         claimB.CardId.Should().Be(cardId);
         claimB.FencingToken.Should().BeGreaterThan(claimA.FencingToken);

@@ -18,6 +18,7 @@ internal sealed class HeldLease
 
     private readonly object _handlesGate = new();
     private int _state;
+    private int _lost;
     private long _expiresAtTicks;
     private int _handles;
     private bool _adopted;
@@ -63,8 +64,8 @@ internal sealed class HeldLease
     /// <summary>Gets a value indicating whether the lease is the card's, as far as this process knows.</summary>
     public bool IsActive => Volatile.Read(ref _state) == Active;
 
-    /// <summary>Gets a value indicating whether another owner took the card.</summary>
-    public bool IsLost => Volatile.Read(ref _state) == Lost;
+    /// <summary>Gets a value indicating whether another owner took the card (it stays so after release).</summary>
+    public bool IsLost => Volatile.Read(ref _lost) != 0;
 
     /// <summary>Gets a value indicating whether a handle still holds the lease: its writes are fenced by it (active or lost).</summary>
     public bool IsHeld => Volatile.Read(ref _state) is Active or Lost;
@@ -83,7 +84,11 @@ internal sealed class HeldLease
 
     /// <summary>Marks the lease lost.</summary>
     /// <returns><see langword="true"/> the first time (the caller logs it).</returns>
-    public bool MarkLost() => Interlocked.CompareExchange(ref _state, Lost, Active) == Active;
+    public bool MarkLost()
+    {
+        Interlocked.CompareExchange(ref _state, Lost, Active);
+        return Interlocked.Exchange(ref _lost, 1) == 0;
+    }
 
     /// <summary>Marks the lease released for good, whatever handles remain.</summary>
     /// <returns><see langword="true"/> the first time (the caller releases it in the store).</returns>

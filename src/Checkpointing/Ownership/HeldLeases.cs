@@ -7,6 +7,18 @@ internal sealed class HeldLeases
     private readonly object _gate = new();
     private bool _closed;
 
+    /// <summary>Gets a value indicating whether <see cref="Close"/> was called.</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closed;
+            }
+        }
+    }
+
     /// <summary>Gets the cards with a lease.</summary>
     /// <returns>A copy of their ids.</returns>
     public string[] CardIds()
