@@ -66,7 +66,7 @@ public interface ICheckpointRepository
     /// <param name="cardId">The card.</param>
     /// <param name="timeout">How long to wait for another owner to let go; <see cref="TimeSpan.Zero"/> fails at once.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>A handle that gives up ownership when disposed.</returns>
+    /// <returns>A handle that names the card and its owner, and gives up ownership when disposed.</returns>
     /// <exception cref="CheckpointLockedException">Another owner still holds the card when the timeout ends.</exception>
-    Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default);
+    Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default);
 }

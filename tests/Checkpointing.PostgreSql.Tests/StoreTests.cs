@@ -181,7 +181,7 @@ public sealed class StoreTests : IAsyncLifetime
         var repository = NewRepository();
         var cardId = $"delete-{Guid.NewGuid():N}";
         long firstToken;
-        await using (var first = (CardClaim)await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero))
+        await using (var first = await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero))
         {
             firstToken = first.FencingToken;
             await repository.SaveAsync(Samples.Checkpoint(cardId));
@@ -190,7 +190,7 @@ public sealed class StoreTests : IAsyncLifetime
 
         (await repository.ExistsAsync(cardId)).Should().BeFalse();
         (await repository.ListCardIdsAsync()).Should().NotContain(cardId);
-        await using var second = (CardClaim)await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
+        await using var second = await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
         second.FencingToken.Should().BeGreaterThan(firstToken, "a deleted card keeps its token so that no stale lease can match again");
     }
 

@@ -32,7 +32,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private readonly CheckpointRestorer _restorer;
     private readonly LlmResponseCache _cache = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IAsyncDisposable? _ownership;
+    private CheckpointOwnership? _ownership;
 
     private JsonSerializerOptions SerializerOptions => _options.SerializerOptions ?? CheckpointSerializerDefaults.Options;
     private volatile PipelineCheckpoint? _checkpoint;

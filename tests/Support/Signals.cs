@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Checkpointing.PostgreSql.Tests.Support;
+namespace Checkpointing.Tests.Support;
 
 /// <summary>Freezes and thaws a process the way a long GC pause, a VM migration or a laptop lid would: SIGSTOP and SIGCONT.</summary>
 public static partial class Signals

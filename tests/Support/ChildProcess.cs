@@ -4,7 +4,7 @@ using System.Text;
 namespace Checkpointing.Tests.Support;
 
 /// <summary>
-/// Starts this test assembly as a real child process running one of <see cref="ChildScenarios"/>. Its stdout is read
+/// Starts this test assembly as a real child process running one of its scenarios (see <see cref="ChildProcessMain"/>). Its stdout is read
 /// as it comes; only lines ended by a newline count (a line cut short by a kill is not a line the child reported).
 /// </summary>
 public sealed class ChildProcess : IDisposable
