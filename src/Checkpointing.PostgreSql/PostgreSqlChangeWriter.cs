@@ -1,80 +1,71 @@
+using Checkpointing.Ownership;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Checkpointing.PostgreSql;
 
-public sealed partial class PostgreSqlCheckpointRepository
+/// <summary>
+/// Writes cards: a change is one fenced <c>UPDATE ... WHERE version = expected</c> that inserts its change row; a whole
+/// checkpoint replaces the document. A write that matched no row is explained by <see cref="PostgreSqlFence"/> (lease lost,
+/// card locked) or is a version conflict; one that raced another writer is retried a few times.
+/// </summary>
+internal sealed class PostgreSqlChangeWriter(
+    PostgreSqlDatabase database, PostgreSqlFence fence, PostgreSqlCompactor compactor, PostgreSqlCheckpointRepositoryOptions options)
 {
-    /// <inheritdoc/>
-    public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        var lease = FindLease(cardId);
-        return RunAsync(async (connection, ct) =>
+    public Task<bool> DeleteAsync(string cardId, HeldLease? lease, CancellationToken cancellationToken) =>
+        database.RunAsync(async (connection, ct) =>
         {
             for (var attempt = 0; ; attempt++)
             {
-                using (var command = new NpgsqlCommand(lease is null ? _sql.DeleteUnowned : _sql.DeleteOwned, connection))
+                using (var command = new NpgsqlCommand(lease is null ? database.Sql.DeleteUnowned : database.Sql.DeleteOwned, connection))
                 {
                     command.Parameters.AddWithValue("card", cardId);
-                    AddFence(command, lease);
+                    PostgreSqlFence.Add(command, lease);
                     if (await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is bool existed)
                     {
                         return existed;
                     }
                 }
 
-                var state = await InspectAsync(connection, cardId, ct).ConfigureAwait(false);
+                var state = await fence.InspectAsync(connection, cardId, ct).ConfigureAwait(false);
                 if (state is null && lease is null)
                 {
                     return false;
                 }
 
-                ThrowIfFenced(cardId, lease, state);
+                fence.ThrowIfFenced(cardId, lease, state);
                 ThrowIfRacing(cardId, attempt);
             }
         }, cancellationToken);
-    }
 
-    /// <inheritdoc/>
-    public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        CardIds.Validate(checkpoint.CardId);
-        var lease = FindLease(checkpoint.CardId);
-        return RunAsync(async (connection, ct) =>
+    public Task SaveAsync(PipelineCheckpoint checkpoint, HeldLease? lease, CancellationToken cancellationToken) =>
+        database.RunAsync(async (connection, ct) =>
         {
             await SaveWholeAsync(connection, lease, checkpoint, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken);
-    }
 
-    /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, HeldLease? lease, CancellationToken cancellationToken)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-        CardIds.Validate(checkpoint.CardId);
-
-        var lease = FindLease(checkpoint.CardId);
         var cardId = checkpoint.CardId;
         var json = CheckpointJson.SerializeChange(change);
         var (kind, stageName) = Describe(change);
-        return RunAsync(async (connection, ct) =>
+        return database.RunAsync(async (connection, ct) =>
         {
             for (var attempt = 0; ; attempt++)
             {
                 bool? compact;
-                using (var command = new NpgsqlCommand(lease is null ? _sql.SaveChangeUnowned : _sql.SaveChangeOwned, connection))
+                using (var command = new NpgsqlCommand(lease is null ? database.Sql.SaveChangeUnowned : database.Sql.SaveChangeOwned, connection))
                 {
                     command.Parameters.AddWithValue("card", cardId);
                     command.Parameters.AddWithValue("version", change.Version);
-                    command.Parameters.AddWithValue("status", StatusName(checkpoint.Status));
+                    command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
                     command.Parameters.AddWithValue("change_bytes", (long)json.Length);
-                    command.Parameters.AddWithValue("min_compaction", _options.MinCompactionBytes);
+                    command.Parameters.AddWithValue("min_compaction", options.MinCompactionBytes);
                     command.Parameters.AddWithValue("kind", kind);
                     command.Parameters.Add(new NpgsqlParameter("stage", NpgsqlDbType.Text) { Value = (object?)stageName ?? DBNull.Value });
                     command.Parameters.Add(new NpgsqlParameter("change", NpgsqlDbType.Json) { Value = json });
-                    AddFence(command, lease);
+                    PostgreSqlFence.Add(command, lease);
                     compact = await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as bool?;
                 }
 
@@ -82,19 +73,16 @@ public sealed partial class PostgreSqlCheckpointRepository
                 {
                     if (outgrown)
                     {
-                        await CompactAfterChangeAsync(connection, lease, checkpoint).ConfigureAwait(false);
+                        await compactor.CompactAfterChangeAsync(connection, lease, checkpoint).ConfigureAwait(false);
                     }
 
                     return true;
                 }
 
-                var state = await InspectAsync(connection, cardId, ct).ConfigureAwait(false);
-                ThrowIfFenced(cardId, lease, state);
+                var state = await fence.InspectAsync(connection, cardId, ct).ConfigureAwait(false);
+                fence.ThrowIfFenced(cardId, lease, state);
                 var stored = state?.Version ?? 0;
-                if (stored != change.Version - 1)
-                {
-                    throw new CheckpointConflictException(cardId, stored, change.Version);
-                }
+                CheckpointConflictException.ThrowIfNotNext(cardId, stored, change.Version);
 
                 if (state is null || !state.HasDocument)
                 {
@@ -108,34 +96,31 @@ public sealed partial class PostgreSqlCheckpointRepository
         }, cancellationToken);
     }
 
-    private async Task SaveWholeAsync(NpgsqlConnection connection, CardLease? lease, PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
+    private async Task SaveWholeAsync(NpgsqlConnection connection, HeldLease? lease, PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var cardId = checkpoint.CardId;
         var document = CheckpointJson.SerializeCheckpoint(checkpoint);
         for (var attempt = 0; ; attempt++)
         {
-            using (var command = new NpgsqlCommand(lease is null ? _sql.SaveUnowned : _sql.SaveOwned, connection))
+            using (var command = new NpgsqlCommand(lease is null ? database.Sql.SaveUnowned : database.Sql.SaveOwned, connection))
             {
                 AddDocument(command, checkpoint, document);
-                AddFence(command, lease);
+                PostgreSqlFence.Add(command, lease);
                 if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1)
                 {
                     return;
                 }
             }
 
-            var state = await InspectAsync(connection, cardId, cancellationToken).ConfigureAwait(false);
-            ThrowIfFenced(cardId, lease, state);
+            var state = await fence.InspectAsync(connection, cardId, cancellationToken).ConfigureAwait(false);
+            fence.ThrowIfFenced(cardId, lease, state);
             var stored = state?.Version ?? 0;
-            if (stored != checkpoint.Version - 1)
-            {
-                throw new CheckpointConflictException(cardId, stored, checkpoint.Version);
-            }
+            CheckpointConflictException.ThrowIfNotNext(cardId, stored, checkpoint.Version);
 
             if (state is null)
             {
                 // A write without ownership of a card that has no row yet: insert it (a concurrent insert wins; then retry).
-                using var insert = new NpgsqlCommand(_sql.InsertFirst, connection);
+                using var insert = new NpgsqlCommand(database.Sql.InsertFirst, connection);
                 AddDocument(insert, checkpoint, document);
                 if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
                 {
@@ -151,20 +136,10 @@ public sealed partial class PostgreSqlCheckpointRepository
     {
         command.Parameters.AddWithValue("card", checkpoint.CardId);
         command.Parameters.AddWithValue("version", checkpoint.Version);
-        command.Parameters.AddWithValue("status", StatusName(checkpoint.Status));
+        command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
         command.Parameters.Add(new NpgsqlParameter("document", NpgsqlDbType.Json) { Value = document });
         command.Parameters.AddWithValue("document_bytes", (long)document.Length);
     }
-
-    private static string StatusName(CheckpointStatus status) => status switch
-    {
-        CheckpointStatus.Active => "active",
-        CheckpointStatus.Paused => "paused",
-        CheckpointStatus.Completed => "completed",
-        CheckpointStatus.Failed => "failed",
-        CheckpointStatus.Resumed => "resumed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown checkpoint status."),
-    };
 
     private static (string Kind, string? StageName) Describe(CheckpointChange change) => change switch
     {
