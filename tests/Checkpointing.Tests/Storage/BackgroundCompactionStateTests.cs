@@ -97,7 +97,7 @@ public sealed class BackgroundCompactionStateTests : IDisposable
             {
                 var change = new LlmResponseCached(checkpoint.Version + 1, At, "plan", Stages.Response($"prompt {i}"));
                 checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(checkpoint, change);
+                await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
             }
         }
 
