@@ -96,8 +96,9 @@ public sealed class BackgroundCompactionStateTests : IDisposable
             for (var i = 0; i < 50; i++)
             {
                 var change = new LlmResponseCached(checkpoint.Version + 1, At, "plan", Stages.Response($"prompt {i}"));
-                checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
+                var applied = new AppliedChange(checkpoint, change);
+                checkpoint = applied.Checkpoint;
+                await repository.SaveChangeAsync(applied);
             }
         }
 
