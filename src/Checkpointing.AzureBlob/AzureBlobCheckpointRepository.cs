@@ -127,13 +127,12 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
 
     /// <inheritdoc/>
     /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-
-        return WriteAsync(checkpoint.CardId, async writer =>
+        ArgumentNullException.ThrowIfNull(applied);
+        return WriteAsync(applied.Checkpoint.CardId, async writer =>
         {
-            await writer.SaveChangeAsync(checkpoint, change, cancellationToken).ConfigureAwait(false);
+            await writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }

@@ -1,5 +1,7 @@
 using System.Buffers;
 using Azure;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Checkpointing.AzureBlob;
@@ -206,10 +208,7 @@ internal sealed partial class CardWriter : IAsyncDisposable
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         _lease.EnsureActive();
-        if (StoredVersion != newVersion - 1)
-        {
-            throw new CheckpointConflictException(_blobs.CardId, StoredVersion, newVersion);
-        }
+        CheckpointConflictException.ThrowIfNotNext(_blobs.CardId, StoredVersion, newVersion);
     }
 
     private static byte[] Frame(CheckpointChange change)

@@ -59,7 +59,7 @@ internal sealed class PostgreSqlChangeWriter(
                 {
                     command.Parameters.AddWithValue("card", cardId);
                     command.Parameters.AddWithValue("version", change.Version);
-                    command.Parameters.AddWithValue("status", StatusName(checkpoint.Status));
+                    command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
                     command.Parameters.AddWithValue("change_bytes", (long)json.Length);
                     command.Parameters.AddWithValue("min_compaction", options.MinCompactionBytes);
                     command.Parameters.AddWithValue("kind", kind);
@@ -82,10 +82,7 @@ internal sealed class PostgreSqlChangeWriter(
                 var state = await fence.InspectAsync(connection, cardId, ct).ConfigureAwait(false);
                 fence.ThrowIfFenced(cardId, lease, state);
                 var stored = state?.Version ?? 0;
-                if (stored != change.Version - 1)
-                {
-                    throw new CheckpointConflictException(cardId, stored, change.Version);
-                }
+                CheckpointConflictException.ThrowIfNotNext(cardId, stored, change.Version);
 
                 if (state is null || !state.HasDocument)
                 {
@@ -118,10 +115,7 @@ internal sealed class PostgreSqlChangeWriter(
             var state = await fence.InspectAsync(connection, cardId, cancellationToken).ConfigureAwait(false);
             fence.ThrowIfFenced(cardId, lease, state);
             var stored = state?.Version ?? 0;
-            if (stored != checkpoint.Version - 1)
-            {
-                throw new CheckpointConflictException(cardId, stored, checkpoint.Version);
-            }
+            CheckpointConflictException.ThrowIfNotNext(cardId, stored, checkpoint.Version);
 
             if (state is null)
             {
@@ -142,20 +136,10 @@ internal sealed class PostgreSqlChangeWriter(
     {
         command.Parameters.AddWithValue("card", checkpoint.CardId);
         command.Parameters.AddWithValue("version", checkpoint.Version);
-        command.Parameters.AddWithValue("status", StatusName(checkpoint.Status));
+        command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
         command.Parameters.Add(new NpgsqlParameter("document", NpgsqlDbType.Json) { Value = document });
         command.Parameters.AddWithValue("document_bytes", (long)document.Length);
     }
-
-    private static string StatusName(CheckpointStatus status) => status switch
-    {
-        CheckpointStatus.Active => "active",
-        CheckpointStatus.Paused => "paused",
-        CheckpointStatus.Completed => "completed",
-        CheckpointStatus.Failed => "failed",
-        CheckpointStatus.Resumed => "resumed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown checkpoint status."),
-    };
 
     private static (string Kind, string? StageName) Describe(CheckpointChange change) => change switch
     {

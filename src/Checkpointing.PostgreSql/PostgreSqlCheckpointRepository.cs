@@ -149,11 +149,11 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-        CardIds.Validate(checkpoint.CardId);
-        return _writer.SaveChangeAsync(checkpoint, change, _leases.Find(checkpoint.CardId), cancellationToken);
+        ArgumentNullException.ThrowIfNull(applied);
+        CardIds.Validate(applied.Checkpoint.CardId);
+        return _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(applied.Checkpoint.CardId), cancellationToken);
     }
 
     /// <inheritdoc/>

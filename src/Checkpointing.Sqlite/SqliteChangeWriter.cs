@@ -144,13 +144,8 @@ internal sealed class SqliteChangeWriter(
         await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void EnsureVersion(string cardId, long storedVersion, long newVersion)
-    {
-        if (storedVersion != newVersion - 1)
-        {
-            throw new CheckpointConflictException(cardId, storedVersion, newVersion);
-        }
-    }
+    private static void EnsureVersion(string cardId, long storedVersion, long newVersion) =>
+        CheckpointConflictException.ThrowIfNotNext(cardId, storedVersion, newVersion);
 
     private static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 

@@ -115,12 +115,12 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-        CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
+        ArgumentNullException.ThrowIfNull(applied);
+        CardIds.Validate(applied.Checkpoint.CardId, nameof(applied));
         ThrowIfDisposed();
-        return _writer.SaveChangeAsync(checkpoint, change, cancellationToken);
+        return _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken);
     }
 
     /// <inheritdoc/>

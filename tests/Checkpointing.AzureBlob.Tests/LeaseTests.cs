@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Checkpointing.AzureBlob.Tests.Support;
 using Checkpointing.Testing;
-using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
@@ -136,9 +135,9 @@ public sealed class LeaseTests(AzuriteFixture azurite, ITestOutputHelper output)
     {
         var current = (await repository.LoadAsync(checkpoint.CardId))!;
         var change = new CurrentStageSet(current.Version + 1, CheckpointSamples.At((int)current.Version), stage);
-        var next = change.ApplyTo(current);
-        await repository.SaveChangeAsync(next, change);
-        return next;
+        var applied = new AppliedChange(current, change);
+        await repository.SaveChangeAsync(applied);
+        return applied.Checkpoint;
     }
 
     private AzureBlobCheckpointRepository NewRepository(TimeProvider time)

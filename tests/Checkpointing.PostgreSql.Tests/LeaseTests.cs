@@ -91,17 +91,17 @@ public sealed class LeaseTests : IAsyncLifetime
         await using var successorLease = await successor.AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(20));
 
         var change = new CurrentStageSet(2, Samples.At(1), "stale");
-        await FluentActions.Awaiting(() => stale.SaveChangeAsync(change.ApplyTo(checkpoint), change)).Should().ThrowAsync<CheckpointLeaseLostException>();
+        await FluentActions.Awaiting(() => stale.SaveChangeAsync(new AppliedChange(checkpoint, change))).Should().ThrowAsync<CheckpointLeaseLostException>();
         await FluentActions.Awaiting(() => stale.SaveAsync(Samples.Checkpoint(cardId, version: 2))).Should().ThrowAsync<CheckpointLeaseLostException>();
         await FluentActions.Awaiting(() => stale.DeleteAsync(cardId)).Should().ThrowAsync<CheckpointLeaseLostException>();
         staleLease.IsLost.Should().BeTrue();
         (await successor.LoadAsync(cardId)).ShouldMatch(checkpoint, "no stale write landed");
 
         var next = new CurrentStageSet(2, Samples.At(2), "successor");
-        await successor.SaveChangeAsync(next.ApplyTo(checkpoint), next);
+        await successor.SaveChangeAsync(new AppliedChange(checkpoint, next));
         (await stale.LoadAsync(cardId))!.CurrentStage.Should().Be("successor");
         await staleLease.DisposeAsync();
-        await successor.SaveChangeAsync(next.ApplyTo(checkpoint).Apply(new CurrentStageSet(3, Samples.At(3), "still mine")), new CurrentStageSet(3, Samples.At(3), "still mine"));
+        await successor.SaveChangeAsync(new AppliedChange(next.ApplyTo(checkpoint), new CurrentStageSet(3, Samples.At(3), "still mine")));
     }
 
     [Fact]
@@ -158,14 +158,14 @@ public sealed class LeaseTests : IAsyncLifetime
         var outsider = NewRepository("outsider");
         var change = new CurrentStageSet(2, Samples.At(1), "outsider");
 
-        await FluentActions.Awaiting(() => outsider.SaveChangeAsync(change.ApplyTo(checkpoint), change)).Should().ThrowAsync<CheckpointLockedException>();
+        await FluentActions.Awaiting(() => outsider.SaveChangeAsync(new AppliedChange(checkpoint, change))).Should().ThrowAsync<CheckpointLockedException>();
 
         holder.LeaseRenewalSuspended = true;
         await WaitUntilAsync(async () =>
         {
             try
             {
-                await outsider.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+                await outsider.SaveChangeAsync(new AppliedChange(checkpoint, change));
                 return true;
             }
             catch (CheckpointLockedException)
@@ -175,7 +175,7 @@ public sealed class LeaseTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(20));
 
         var late = new CurrentStageSet(3, Samples.At(2), "holder, late");
-        await FluentActions.Awaiting(() => holder.SaveChangeAsync(late.ApplyTo(change.ApplyTo(checkpoint)), late))
+        await FluentActions.Awaiting(() => holder.SaveChangeAsync(new AppliedChange(change.ApplyTo(checkpoint), late)))
             .Should().ThrowAsync<CheckpointLeaseLostException>("a write without ownership moved the token on");
         lease.IsLost.Should().BeTrue();
         (await outsider.LoadAsync(cardId))!.CurrentStage.Should().Be("outsider");

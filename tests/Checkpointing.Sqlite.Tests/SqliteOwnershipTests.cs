@@ -109,23 +109,25 @@ public sealed class SqliteOwnershipTests : SqliteTestBase
         await using (var taken = await taking)
         {
             var change = new CurrentStageSet(2, CheckpointSamples.At(50), "new owner");
-            checkpoint = change.ApplyTo(checkpoint);
-            await next.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await next.SaveChangeAsync(applied);
 
             var late = new CurrentStageSet(3, CheckpointSamples.At(51), "frozen owner woke up");
-            var refused = (await FluentActions.Awaiting(() => frozen.SaveChangeAsync(late.ApplyTo(checkpoint), late))
+            var refused = (await FluentActions.Awaiting(() => frozen.SaveChangeAsync(new AppliedChange(checkpoint, late)))
                 .Should().ThrowAsync<CheckpointLockedException>()).Which;
             refused.InnerException!.Message.Should().Contain("lease ran out");
         }
 
         var after = new CurrentStageSet(3, CheckpointSamples.At(52), "still fenced");
-        await FluentActions.Awaiting(() => frozen.SaveChangeAsync(after.ApplyTo(checkpoint), after))
+        await FluentActions.Awaiting(() => frozen.SaveChangeAsync(new AppliedChange(checkpoint, after)))
             .Should().ThrowAsync<CheckpointLockedException>("an owner that lost its lease stays fenced until it lets go of the handle");
         (await next.LoadAsync("CARD-1")).ShouldMatch(checkpoint, "only the new owner's write went in");
 
         await stale.DisposeAsync();
-        checkpoint = after.ApplyTo(checkpoint);
-        await frozen.SaveChangeAsync(checkpoint, after);
+        var released = new AppliedChange(checkpoint, after);
+        checkpoint = released.Checkpoint;
+        await frozen.SaveChangeAsync(released);
         (await next.LoadAsync("CARD-1")).ShouldMatch(checkpoint);
     }
 

@@ -1,3 +1,5 @@
+using Checkpointing.FileStore;
+
 namespace Checkpointing.Benchmarks.Support;
 
 /// <summary>Writes a long run's history to a directory quickly: the real file store, but no manager and no compaction on the way.</summary>
@@ -60,8 +62,9 @@ internal static class History
                 LlmResponses = Workload.StageResponses(index),
             };
             var change = new StageRecorded(checkpoint.Version + 1, start.AddSeconds(index + 1), stage);
-            checkpoint = change.ApplyTo(checkpoint);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
         }
     }
 }

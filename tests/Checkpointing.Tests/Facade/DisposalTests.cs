@@ -69,8 +69,8 @@ public sealed class DisposalTests : IAsyncDisposable
 
         public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default) => inner.SaveAsync(checkpoint, cancellationToken);
 
-        public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default) =>
-            inner.SaveChangeAsync(checkpoint, change, cancellationToken);
+        public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default) =>
+            inner.SaveChangeAsync(applied, cancellationToken);
 
         public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
         {
