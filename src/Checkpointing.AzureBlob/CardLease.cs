@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Storage.Blobs.Specialized;
+using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 
 namespace Checkpointing.AzureBlob;
@@ -7,31 +8,34 @@ namespace Checkpointing.AzureBlob;
 /// <summary>
 /// A blob lease on a card's journal: acquired for <see cref="AzureBlobCheckpointRepositoryOptions.LeaseDuration"/>,
 /// renewed in the background every third of it, released on dispose. Every write to the card names its id, so the
-/// service itself refuses the writes of an owner whose lease expired and was taken.
+/// service itself refuses the writes of an owner whose lease expired and was taken. Its state and renewal are the lease
+/// model every leasing store shares (<see cref="HeldLease"/>, <see cref="LeaseRenewal"/>); the service holds the expiry.
 /// </summary>
 internal sealed class CardLease : IAsyncDisposable
 {
-    private const int Active = 0, Lost = 1, Stopped = 2;
-
     private readonly CardBlobs _blobs;
     private readonly BlobLeaseClient _client;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _renewing = new(1, 1);
-    private ITimer? _timer;
-    private int _state;
+    private readonly HeldLease _held;
+    private readonly LeaseRenewal _renewal;
+    private readonly TimeProvider _time;
 
-    private CardLease(CardBlobs blobs, BlobLeaseClient client, ILogger logger)
+    private CardLease(CardBlobs blobs, BlobLeaseClient client, AzureBlobCheckpointRepositoryOptions options, ILogger logger)
     {
         _blobs = blobs;
         _client = client;
         _logger = logger;
+        _time = options.TimeProvider;
+        _held = new HeldLease(
+            blobs.CardId, client.LeaseId, token: 0, options.LeaseDuration, options.TimeProvider.GetUtcNow() + options.LeaseDuration, adoptable: false, active: true);
+        _renewal = new LeaseRenewal(_held, RenewOnceAsync, _ => AzureBlobLog.LeaseLost(_logger, _blobs.CardId, _blobs.JournalName), options.TimeProvider);
     }
 
     /// <summary>Gets the lease id every write carries.</summary>
     public string LeaseId => _client.LeaseId;
 
     /// <summary>Gets a value indicating whether the lease is this owner's, as far as this process knows.</summary>
-    public bool IsActive => Volatile.Read(ref _state) == Active;
+    public bool IsActive => _held.IsActive;
 
     /// <summary>Takes the lease on the card's journal (creating the empty journal blob first if needed).</summary>
     /// <returns>The lease, or <see langword="null"/> when another owner holds it.</returns>
@@ -49,16 +53,15 @@ internal sealed class CardLease : IAsyncDisposable
             return null; // held; or deleted between create and acquire (the next try creates it again)
         }
 
-        var lease = new CardLease(blobs, client, logger);
-        var interval = options.LeaseDuration / 3;
-        lease._timer = options.TimeProvider.CreateTimer(static state => _ = ((CardLease)state!).RenewInBackgroundAsync(), lease, interval, interval);
+        var lease = new CardLease(blobs, client, options, logger);
+        lease._held.StartRenewal(lease._renewal);
         return lease;
     }
 
     /// <summary>Records that the service refused this lease; every later write is refused without a request.</summary>
     public void MarkLost()
     {
-        if (Interlocked.CompareExchange(ref _state, Lost, Active) == Active)
+        if (_held.IsActive && _held.MarkLost())
         {
             AzureBlobLog.LeaseLost(_logger, _blobs.CardId, _blobs.JournalName);
         }
@@ -99,17 +102,16 @@ internal sealed class CardLease : IAsyncDisposable
     /// <summary>Stops renewing and releases the lease, if it is still this owner's.</summary>
     public async ValueTask DisposeAsync()
     {
-        var previous = Interlocked.Exchange(ref _state, Stopped);
-        if (previous == Stopped)
+        var wasActive = _held.IsActive;
+        if (!_held.TryRelease())
         {
             return;
         }
 
-        _timer?.Dispose();
-        await _renewing.WaitAsync().ConfigureAwait(false);
+        await _renewal.StopAsync().ConfigureAwait(false);
         try
         {
-            if (previous == Active)
+            if (wasActive)
             {
                 await _client.ReleaseAsync().ConfigureAwait(false);
             }
@@ -122,34 +124,25 @@ internal sealed class CardLease : IAsyncDisposable
         {
             AzureBlobLog.ReleaseFailed(_logger, _blobs.CardId, ex);
         }
-        finally
-        {
-            _renewing.Release();
-        }
     }
 
-    /// <summary>Renews from the timer; a refused renewal marks the lease lost, any other failure is tried at the next tick.</summary>
-    private async Task RenewInBackgroundAsync()
+    /// <summary>One renewal from the timer: <see langword="false"/> when the service refused it; any other failure is logged and tried at the next tick.</summary>
+    private async Task<bool> RenewOnceAsync(HeldLease lease, CancellationToken cancellationToken)
     {
-        if (!IsActive || !await _renewing.WaitAsync(0).ConfigureAwait(false))
-        {
-            return;
-        }
-
         try
         {
-            if (IsActive)
-            {
-                await ConfirmAsync(CancellationToken.None).ConfigureAwait(false);
-            }
+            await _client.RenewAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            lease.ExpiresAt = _time.GetUtcNow() + lease.Duration; // as this process sees it; the service keeps the real expiry
+            return true;
         }
-        catch (Exception ex) when (BlobErrors.IsOutcomeUnknown(ex) || ex is RequestFailedException)
+        catch (RequestFailedException ex) when (BlobErrors.IsLeaseRefusal(ex) || BlobErrors.IsNotFound(ex))
+        {
+            return false;
+        }
+        catch (Exception ex) when ((BlobErrors.IsOutcomeUnknown(ex) || ex is RequestFailedException) && !cancellationToken.IsCancellationRequested)
         {
             AzureBlobLog.LeaseRenewalFailed(_logger, _blobs.CardId, ex);
-        }
-        finally
-        {
-            _renewing.Release();
+            return true;
         }
     }
 }

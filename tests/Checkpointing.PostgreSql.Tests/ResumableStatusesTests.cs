@@ -12,10 +12,12 @@ public sealed class ResumableStatusesTests
     [Fact]
     public void ResumableStatusesInSql_AreTheCoreResumableSet_InTheStoredSpelling()
     {
-        var expected = "(" + string.Join(
-            ", ",
-            Enum.GetValues<CheckpointStatus>().Where(status => status.IsResumable()).Select(status => $"'{CheckpointJson.StatusName(status)}'")) + ")";
+        var expected = Enum.GetValues<CheckpointStatus>().Where(status => status.IsResumable()).Select(status => $"'{CheckpointJson.StatusName(status)}'");
 
-        PostgreSqlSchema.ResumableStatuses.Should().Be(expected);
+        // The order inside IN (...) means nothing to the query or the partial index; the migration that made the index
+        // keeps its own text, so only the set is pinned.
+        var sql = PostgreSqlSchema.ResumableStatuses;
+        sql.Should().StartWith("(").And.EndWith(")");
+        sql[1..^1].Split(", ").Should().BeEquivalentTo(expected);
     }
 }

@@ -286,10 +286,15 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository, IAsy
         return SnapshotCardId.TryRead(buffer.AsSpan(0, read), isWholeDocument: read < buffer.Length);
     }
 
+    /// <summary>Releases an owned card once (its handle or the repository's disposal, whichever comes first), after the write in flight.</summary>
     private async Task ReleaseAsync(CardSession session)
     {
+        if (!_owned.TryRemove(new KeyValuePair<string, CardSession>(session.Paths.BaseName, session)))
+        {
+            return;
+        }
+
         await session.Gate.WaitAsync().ConfigureAwait(false);
-        _owned.TryRemove(new KeyValuePair<string, CardSession>(session.Paths.BaseName, session));
         session.Gate.Release();
         await session.DisposeAsync().ConfigureAwait(false);
     }

@@ -203,6 +203,22 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task DisposeAsync_ReleasesTheCardsItOwns_AndTheHandleDisposedAfterIsANoOp()
+    {
+        var first = NewRepository();
+        var ownership = await first.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
+        ownership.CardId.Should().Be("CARD-1");
+
+        await first.DisposeAsync();
+        await using (await NewRepository().AcquireOwnershipAsync("CARD-1", TimeSpan.Zero))
+        {
+        }
+
+        await FluentActions.Awaiting(async () => await ownership.DisposeAsync()).Should().NotThrowAsync("disposal never throws");
+        ownership.IsReleased.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task DeleteAsync_RemovesSnapshotAndJournal()
     {
         var repository = NewRepository();
