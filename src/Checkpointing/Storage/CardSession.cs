@@ -107,6 +107,18 @@ internal sealed class CardSession : IAsyncDisposable
         await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stores a whole checkpoint at its own version as a new snapshot generation, if <paramref name="expectedStoredVersion"/> is stored.</summary>
+    public async Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (Current?.Version != expectedStoredVersion)
+        {
+            throw new CheckpointConflictException(CardId, StoredVersion, checkpoint.Version, expectedStoredVersion);
+        }
+
+        await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Appends one change to the journal (fdatasync'd), compacting when the journal outgrows the snapshot.</summary>
     public async Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
     {
