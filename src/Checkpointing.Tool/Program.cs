@@ -1,1 +1,3 @@
-return 0;
+using Checkpointing.Tool.Cli;
+
+return await ToolApp.RunAsync(args).ConfigureAwait(false);
