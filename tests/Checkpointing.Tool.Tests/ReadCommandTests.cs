@@ -41,7 +41,7 @@ public sealed class ReadCommandTests : IDisposable
         var page = await ToolProcess.RunAsync("list", "--store", _dir.Store, "--sort", "id", "--limit", "2", "--page", "2", "--json");
 
         all.ExitCode.Should().Be(0, all.ToString());
-        all.Stdout.Should().Contain("| card").And.Contain("[###-------] 3/8").And.Contain("cards 1-5 of 5").And.NotContain("\u001b[", "redirected output is plain text");
+        all.Stdout.Should().Contain("| card").And.Contain("[####------] 3/8").And.Contain("cards 1-5 of 5").And.NotContain("\u001b[", "redirected output is plain text");
         failed.Stdout.Should().Contain("card-failed").And.Contain("card-completed").And.NotContain("card-fresh");
         failed.Stdout.IndexOf("card-completed", StringComparison.Ordinal).Should().BeLessThan(failed.Stdout.IndexOf("card-failed", StringComparison.Ordinal));
         page.Json().GetProperty("matching").GetInt32().Should().Be(5);
