@@ -47,7 +47,12 @@ internal static class ShowView
         Row("duration", $"{Formats.Duration(WallTime(checkpoint, now))} wall clock, {Formats.Duration(checkpoint.TotalDuration)} in stages");
         Row("eta", checkpoint.Status == CheckpointStatus.Completed ? "-" : Formats.Duration(checkpoint.EstimatedRemaining));
         Row("resumes", checkpoint.ResumeCount.ToString(CultureInfo.InvariantCulture));
-        Row("llm", StatusStyle.Escape($"{cost.Total}; saved by cache: {cost.SavedByCache}"));
+        Row("llm", StatusStyle.Escape(cost.Total.ToString()));
+        if (cost.SavedByCache.Calls > 0)
+        {
+            Row("cache saved", StatusStyle.Escape(cost.SavedByCache.ToString()));
+        }
+
         if (FailureReason(checkpoint) is { } reason)
         {
             Row("failure", $"[red]{StatusStyle.Escape(reason)}[/]");
