@@ -23,9 +23,8 @@ public sealed class LiveRunTests : IDisposable
     [MemberData(nameof(Kinds))]
     public async Task Watch_FollowsARunWrittenByAnotherProcess_UntilItCompletes(string kind)
     {
-        var store = kind == "file" ? _dir.Store : "sqlite:" + _dir.File("store.db");
-        using var writer = ChildProcess.Start("write-card", store, "live", StageCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await writer.WaitForLineAsync(line => line == "created v1", Patience);
+        var store = StoreOfKind(kind);
+        using var writer = await StartWriterAsync(store, "live");
 
         using var watch = ToolProcess.Start(["watch", "live", "--store", store, "--interval", "50ms", "--timeout", "2m"]);
         var first = await watch.WaitForLineAsync(line => line.Contains(" live v", StringComparison.Ordinal), Patience);
@@ -75,9 +74,8 @@ public sealed class LiveRunTests : IDisposable
     [MemberData(nameof(Kinds))]
     public async Task List_WhileAnotherProcessWrites_AlwaysReadsAWholeMergedState(string kind)
     {
-        var store = kind == "file" ? _dir.Store : "sqlite:" + _dir.File("store.db");
-        using var writer = ChildProcess.Start("write-card", store, "busy", StageCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await writer.WaitForLineAsync(line => line == "created v1", Patience);
+        var store = StoreOfKind(kind);
+        using var writer = await StartWriterAsync(store, "busy");
         await writer.SendLineAsync("go");
 
         var seen = new List<(long Version, int Completed)>();
@@ -97,6 +95,16 @@ public sealed class LiveRunTests : IDisposable
         seen.Should().OnlyContain(s => s.Completed <= StageCount);
         seen[^1].Completed.Should().Be(StageCount, "the last list ran after the writer completed the run");
     }
+
+    /// <summary>Starts the writer child process and waits until it has created the card (version 1).</summary>
+    private static async Task<ChildProcess> StartWriterAsync(string store, string cardId)
+    {
+        var writer = ChildProcess.Start("write-card", store, cardId, StageCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await writer.WaitForLineAsync(line => line == "created v1", Patience);
+        return writer;
+    }
+
+    private string StoreOfKind(string kind) => kind == "file" ? _dir.Store : "sqlite:" + _dir.File("store.db");
 
     private static long VersionOf(string line)
     {
