@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Checkpointing.Benchmarks.Support;
+using Checkpointing.LlmCache;
 
 namespace Checkpointing.Benchmarks;
 

@@ -1,5 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
 
 namespace Checkpointing.AzureBlob;
 

@@ -1,6 +1,8 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
 
 namespace Checkpointing.AzureBlob;
 

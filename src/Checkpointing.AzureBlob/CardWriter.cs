@@ -1,5 +1,7 @@
 using System.Buffers;
 using Azure;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Checkpointing.AzureBlob;

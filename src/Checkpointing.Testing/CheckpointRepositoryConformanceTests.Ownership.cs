@@ -117,16 +117,13 @@ public abstract partial class CheckpointRepositoryConformanceTests
     /// <summary>
     /// The owner writes freely while a second repository (another process) is refused with
     /// <see cref="CheckpointLockedException"/> for every write and writes nothing, though it can read; after the release it
-    /// can write. Skipped when <see cref="RepositoriesAreSeparateOwners"/> is <see langword="false"/>.
+    /// can write. Reported as skipped when <see cref="RepositoriesAreSeparateOwners"/> is <see langword="false"/>.
     /// </summary>
     /// <returns>A task that completes when the test is done.</returns>
-    [Fact]
+    [ConformanceFact]
     public async Task Writes_ByNonOwnerWhileOwned_AreRefusedWithLocked()
     {
-        if (!RepositoriesAreSeparateOwners)
-        {
-            return;
-        }
+        NotApplicableUnless(RepositoriesAreSeparateOwners, "two repositories of this store share one owner (RepositoriesAreSeparateOwners is false)");
 
         var owner = await OpenRepositoryAsync();
         var other = await OpenRepositoryAsync();

@@ -51,10 +51,25 @@ public abstract partial class CheckpointRepositoryConformanceTests : IAsyncLifet
     /// <summary>
     /// Gets a value indicating whether two repositories returned by <see cref="CreateRepositoryAsync"/> are two owners,
     /// as two processes are: writes through one are refused while the other owns the card. A store that returns the
-    /// same instance every time returns <see langword="false"/>, and the tests of writes by a non-owner are skipped
-    /// (they pass without running).
+    /// same instance every time returns <see langword="false"/>, and the tests of writes by a non-owner are reported as
+    /// skipped.
     /// </summary>
     protected virtual bool RepositoriesAreSeparateOwners => true;
+
+    /// <summary>
+    /// Ends a test that does not apply to this store: the runner reports it as skipped with <paramref name="reason"/>
+    /// (for tests marked with the kit's conformance fact attribute; elsewhere it fails with that reason).
+    /// </summary>
+    /// <param name="condition">Whether the test applies.</param>
+    /// <param name="reason">Why it does not apply when <paramref name="condition"/> is <see langword="false"/>.</param>
+    /// <exception cref="ConformanceTestNotApplicableException"><paramref name="condition"/> is <see langword="false"/>.</exception>
+    protected static void NotApplicableUnless(bool condition, string reason)
+    {
+        if (!condition)
+        {
+            throw new ConformanceTestNotApplicableException(reason);
+        }
+    }
 
     /// <summary>Gets the number of LLM responses of 6 KB in the large-document test.</summary>
     /// <value>The default is 2,000 (about 12 MB).</value>

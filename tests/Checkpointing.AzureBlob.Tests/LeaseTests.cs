@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Checkpointing.AzureBlob.Tests.Support;
 using Checkpointing.Testing;
-using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;

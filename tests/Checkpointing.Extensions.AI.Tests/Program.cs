@@ -1,4 +1,5 @@
 using Checkpointing.Extensions.AI.Tests.Support;
+using Checkpointing.Tests.Support;
 
 namespace Checkpointing.Extensions.AI.Tests;
 
@@ -9,9 +10,5 @@ namespace Checkpointing.Extensions.AI.Tests;
 public static class Program
 {
     public static Task<int> Main(string[] args) =>
-        args switch
-        {
-            ["child", var scenario, .. var rest] => ChatChildScenarios.RunAsync(scenario, rest),
-            _ => Task.FromResult(2),
-        };
+        ChildProcessMain.RunAsync(args, (scenario, rest) => scenario == ChatChildScenarios.ThreeCalls && rest.Length == 2 ? ChatChildScenarios.RunAsync(rest) : null);
 }

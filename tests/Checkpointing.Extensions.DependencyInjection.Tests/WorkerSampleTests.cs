@@ -29,10 +29,10 @@ public sealed class WorkerSampleTests : IDisposable
 
     private async Task<(int ExitCode, string Output)> RunSampleAsync()
     {
-        // The sample is built beside this project, in the same configuration and framework.
+        // The sample (an app for .NET 10 only) is built beside this project, in the same configuration.
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var sample = Path.Combine(root, "samples", "Checkpointing.WorkerService", "bin", output.Parent!.Name, output.Name, "Checkpointing.WorkerService.dll");
+        var sample = Path.Combine(root, "samples", "Checkpointing.WorkerService", "bin", output.Parent!.Name, "net10.0", "Checkpointing.WorkerService.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = _temp.Path,

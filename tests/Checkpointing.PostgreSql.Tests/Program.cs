@@ -1,4 +1,5 @@
 using Checkpointing.PostgreSql.Tests.Support;
+using Checkpointing.Tests.Support;
 
 namespace Checkpointing.PostgreSql.Tests;
 
@@ -8,14 +9,5 @@ namespace Checkpointing.PostgreSql.Tests;
 /// </summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) =>
-        args is ["child", var scenario, .. var rest]
-            ? ChildScenarios.RunAsync(scenario, rest)
-            : Task.FromResult(Usage());
-
-    private static int Usage()
-    {
-        Console.Error.WriteLine("usage: Checkpointing.PostgreSql.Tests child <scenario> [args...]");
-        return 2;
-    }
+    public static Task<int> Main(string[] args) => ChildProcessMain.RunAsync(args, ChildScenarios.Find);
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Checkpointing.Testing;
+using Checkpointing.Tests.Support;
 
 namespace Checkpointing.Sqlite.Tests;
 
@@ -8,23 +10,17 @@ namespace Checkpointing.Sqlite.Tests;
 /// </summary>
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => ChildProcessMain.RunAsync(args, Find);
+
+    private static Task<int>? Find(string scenario, string[] args) => (scenario, args) switch
     {
-        switch (args)
-        {
-            case ["child", "hold", var database, var cardId, var leaseMs]:
-                await HoldAsync(database, cardId, TimeSpan.FromMilliseconds(int.Parse(leaseMs, System.Globalization.CultureInfo.InvariantCulture)));
-                return 0;
-            case ["child", "write", var database, var cardId, var writer, var updates]:
-                return await WriteAsync(database, cardId, writer, int.Parse(updates, System.Globalization.CultureInfo.InvariantCulture));
-            default:
-                await Console.Error.WriteLineAsync("usage: Checkpointing.Sqlite.Tests child hold <database> <card> <leaseMs> | write <database> <card> <writer> <updates>");
-                return 2;
-        }
-    }
+        ("hold", [var database, var cardId, var leaseMs]) => HoldAsync(database, cardId, TimeSpan.FromMilliseconds(int.Parse(leaseMs, CultureInfo.InvariantCulture))),
+        ("write", [var database, var cardId, var writer, var updates]) => WriteAsync(database, cardId, writer, int.Parse(updates, CultureInfo.InvariantCulture)),
+        _ => null,
+    };
 
     /// <summary>Takes ownership of a card, stores a checkpoint and a change, says "ready", and waits to be killed.</summary>
-    private static async Task HoldAsync(string database, string cardId, TimeSpan lease)
+    private static async Task<int> HoldAsync(string database, string cardId, TimeSpan lease)
     {
         var repository = new SqliteCheckpointRepository(database, new SqliteCheckpointRepositoryOptions { LeaseDuration = lease });
         await repository.AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(30));
@@ -34,6 +30,7 @@ public static class Program
         await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
         Console.WriteLine("ready");
         await Task.Delay(Timeout.Infinite);
+        return 0;
     }
 
     /// <summary>Appends <paramref name="updates"/> write-ahead responses to a card, retrying on conflicts and lock refusals.</summary>

@@ -1,4 +1,5 @@
 using Checkpointing.Testing;
+using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 using Xunit.Abstractions;
@@ -23,9 +24,8 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : SqliteTestBase
         {
             foreach (var child in children)
             {
-                var line = await child.Process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
-                await child.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-                child.Process.ExitCode.Should().Be(0, await child.Process.StandardError.ReadToEndAsync());
+                var line = await child.WaitForFirstLineAsync(TimeSpan.FromSeconds(120));
+                (await child.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0, child.Describe());
                 output.WriteLine(line);
             }
         }

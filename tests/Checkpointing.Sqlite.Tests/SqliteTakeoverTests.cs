@@ -1,5 +1,6 @@
 using System.Globalization;
 using Checkpointing.Testing;
+using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
@@ -113,7 +114,7 @@ public sealed class SqliteTakeoverTests : SqliteTestBase
     private async Task<ChildProcess> StartOwnerAsync()
     {
         var child = ChildProcess.Start("hold", Database.Path, Card, LongLeaseMs.ToString(CultureInfo.InvariantCulture));
-        await child.WaitForLineAsync("ready", TimeSpan.FromSeconds(60));
+        await child.WaitForLineAsync(line => line == "ready", TimeSpan.FromSeconds(60));
         return child;
     }
 

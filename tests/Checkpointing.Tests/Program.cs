@@ -8,19 +8,12 @@ namespace Checkpointing.Tests;
 /// </summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) =>
-        args switch
-        {
-            ["child", ReflectionFreeChildScenario.Name, .. var rest] => ReflectionFreeChildScenario.RunAsync(rest),
-            ["child", var scenario, .. var rest] when scenario.StartsWith("pipeline-", StringComparison.Ordinal) =>
-                PipelineChildScenarios.RunAsync(scenario, rest),
-            ["child", var scenario, .. var rest] => ChildScenarios.RunAsync(scenario, rest),
-            _ => Task.FromResult(Usage()),
-        };
+    public static Task<int> Main(string[] args) => ChildProcessMain.RunAsync(args, Find);
 
-    private static int Usage()
+    private static Task<int>? Find(string scenario, string[] args) => scenario switch
     {
-        Console.Error.WriteLine("usage: Checkpointing.Tests child <scenario> [args...]");
-        return 2;
-    }
+        ReflectionFreeChildScenario.Name => ReflectionFreeChildScenario.RunAsync(args),
+        _ when scenario.StartsWith("pipeline-", StringComparison.Ordinal) => PipelineChildScenarios.RunAsync(scenario, args),
+        _ => ChildScenarios.Find(scenario, args),
+    };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Checkpointing.Benchmarks.Support;
+using Checkpointing.LlmCache;
 
 namespace Checkpointing.Benchmarks.Quick;
 

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Checkpointing.Benchmarks.Support;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
+using Checkpointing.LlmCache;
 
 namespace Checkpointing.Benchmarks.Quick;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Checkpointing.Benchmarks.Support;
+using Checkpointing.FileStore;
 
 namespace Checkpointing.Benchmarks.Quick;
 

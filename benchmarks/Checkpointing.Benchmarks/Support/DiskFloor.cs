@@ -1,3 +1,5 @@
+using Checkpointing.FileStore;
+
 namespace Checkpointing.Benchmarks.Support;
 
 /// <summary>

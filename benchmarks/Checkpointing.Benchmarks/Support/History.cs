@@ -1,3 +1,5 @@
+using Checkpointing.FileStore;
+
 namespace Checkpointing.Benchmarks.Support;
 
 /// <summary>Writes a long run's history to a directory quickly: the real file store, but no manager and no compaction on the way.</summary>

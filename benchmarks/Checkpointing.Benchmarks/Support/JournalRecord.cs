@@ -1,4 +1,6 @@
 using System.Buffers;
+using Checkpointing.FileStore;
+using Checkpointing.Json;
 
 namespace Checkpointing.Benchmarks.Support;
 

@@ -1,3 +1,5 @@
+using Checkpointing.FileStore;
+
 namespace Checkpointing.Benchmarks.Support;
 
 /// <summary>A fresh directory for one benchmark's files, deleted with everything in it on dispose.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Checkpointing.Manager;
 
 namespace Checkpointing;
 

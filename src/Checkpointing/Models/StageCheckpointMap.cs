@@ -2,7 +2,7 @@ using System.Collections;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Checkpointing;
+namespace Checkpointing.Models;
 
 /// <summary>
 /// An immutable map of stage name to stage record that keeps the order in which stages were first recorded,

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Pipeline;
 
 /// <summary>The size and SHA-256 of an artifact file, stored in the stage's <c>metadata.artifact_digests</c>.</summary>
 /// <param name="Size">The size in bytes.</param>

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Checkpointing.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Pipeline;
 
 /// <summary>Reads a stage's <c>metadata.saved_by_cache</c>: the usage of the calls its cache hits saved.</summary>
 internal static class SavedByCache

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Checkpointing;
+namespace Checkpointing.Pipeline;
 
 /// <summary>
 /// Reads the numbers of stored LLM usage: token counts and costs are JSON numbers and never negative. Anything else

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
 
-namespace Checkpointing;
+namespace Checkpointing.Telemetry;
 
 /// <summary>The library's <see cref="ActivitySource"/>, <see cref="Meter"/> and instruments (names in <see cref="CheckpointingTelemetry"/>).</summary>
 internal static class Instruments
@@ -25,16 +25,9 @@ internal static class Instruments
         "checkpointing.resume.duration", "How long ResumeAsync took to load a run and rebuild its LLM cache.",
         [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
-    /// <summary>A histogram in seconds; on .NET 9 and later with bucket boundaries suited to it (the SDK's defaults suit milliseconds).</summary>
-    private static Histogram<double> Seconds(string name, string description, double[] boundaries)
-    {
-#if NET9_0_OR_GREATER
-        return Meter.CreateHistogram<double>(name, "s", description, tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = boundaries });
-#else
-        _ = boundaries;
-        return Meter.CreateHistogram<double>(name, "s", description);
-#endif
-    }
+    /// <summary>A histogram in seconds with bucket boundaries suited to it (the SDK's defaults suit milliseconds).</summary>
+    private static Histogram<double> Seconds(string name, string description, double[] boundaries) =>
+        Meter.CreateHistogram<double>(name, "s", description, tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = boundaries });
 
     public static readonly Counter<long> LlmRequests = Meter.CreateCounter<long>(
         "checkpointing.llm.requests", "{request}", "Memoized LLM requests, by cache outcome (hit or miss).");

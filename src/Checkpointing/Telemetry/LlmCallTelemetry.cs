@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Checkpointing;
+namespace Checkpointing.Telemetry;
 
 /// <summary>The span and counters of one memoized LLM call.</summary>
 internal static class LlmCallTelemetry

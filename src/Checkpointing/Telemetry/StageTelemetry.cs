@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Checkpointing;
+namespace Checkpointing.Telemetry;
 
 /// <summary>The span and duration of one <see cref="CheckpointManager.RunStageAsync{T}"/>: disposed when the stage returns or throws.</summary>
 internal sealed class StageTelemetry : IDisposable

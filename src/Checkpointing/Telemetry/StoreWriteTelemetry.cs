@@ -1,4 +1,4 @@
-namespace Checkpointing;
+namespace Checkpointing.Telemetry;
 
 /// <summary>Records how long the store took to make one change durable, by change type.</summary>
 internal static class StoreWriteTelemetry

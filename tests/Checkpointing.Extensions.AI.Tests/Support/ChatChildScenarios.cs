@@ -13,14 +13,8 @@ public static class ChatChildScenarios
     /// its answer has been returned (so written ahead); after <c>stop-after-calls</c> paid calls the child prints it and
     /// waits, for the test to SIGKILL it. 0 runs to the end and prints <c>done</c>.
     /// </summary>
-    public static async Task<int> RunAsync(string scenario, string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        if (scenario != ThreeCalls || args.Length != 2)
-        {
-            await Console.Error.WriteLineAsync($"unknown scenario or arguments: {scenario} {string.Join(' ', args)}");
-            return 2;
-        }
-
         var stopAfter = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         var model = new CountingChatClient();
         using var client = new ChatClientBuilder(model).UseCheckpointing(o => o.OutsideStage = OutsideStageBehavior.Throw).Build();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
+using Checkpointing.Tests.Support;
 
 namespace Checkpointing.PostgreSql.Tests.Support;
 
@@ -8,30 +9,14 @@ namespace Checkpointing.PostgreSql.Tests.Support;
 /// <remarks>Every scenario that loops gives up after <see cref="SafetyLimit"/>, so a child orphaned by a crashed test runner stops.</remarks>
 public static class ChildScenarios
 {
-    /// <summary>Exit code of a scenario that ran into an unexpected error.</summary>
-    public const int Failed = 1;
-
     private static readonly TimeSpan SafetyLimit = TimeSpan.FromMinutes(3);
 
-    public static async Task<int> RunAsync(string scenario, string[] args)
+    /// <summary>Starts the named scenario, or returns <see langword="null"/> for a name this assembly does not know.</summary>
+    public static Task<int>? Find(string scenario, string[] args) => scenario switch
     {
-        try
-        {
-            switch (scenario)
-            {
-                case "fleet-worker":
-                    return await FleetWorkerAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
-                default:
-                    await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'");
-                    return 2;
-            }
-        }
-        catch (Exception ex)
-        {
-            await Console.Error.WriteLineAsync($"scenario '{scenario}' failed: {ex}");
-            return Failed;
-        }
-    }
+        "fleet-worker" => FleetWorkerAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture)),
+        _ => null,
+    };
 
     /// <summary>
     /// One worker of the fleet: claims the next resumable card, resumes it with a <see cref="CheckpointManager"/> over the
@@ -77,7 +62,7 @@ public static class ChildScenarios
                 }
 
                 Console.WriteLine("gave-up");
-                return Failed;
+                return ChildProcessMain.Failed;
             }
         }
     }

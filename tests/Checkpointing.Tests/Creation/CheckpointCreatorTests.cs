@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Checkpointing.Manager;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;

@@ -1,3 +1,4 @@
+using Checkpointing.Manager;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;

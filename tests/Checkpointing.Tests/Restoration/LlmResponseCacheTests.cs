@@ -1,3 +1,4 @@
+using Checkpointing.LlmCache;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Checkpointing.FileStore;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;

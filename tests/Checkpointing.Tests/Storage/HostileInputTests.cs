@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
+using Checkpointing.FileStore;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Checkpointing.Json;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;

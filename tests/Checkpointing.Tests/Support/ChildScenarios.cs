@@ -11,40 +11,25 @@ namespace Checkpointing.Tests.Support;
 /// </remarks>
 public static class ChildScenarios
 {
-    /// <summary>Exit code of a scenario that ran into an unexpected error.</summary>
-    public const int Failed = 1;
-
     private static readonly TimeSpan SafetyLimit = TimeSpan.FromMinutes(10);
 
-    public static async Task<int> RunAsync(string scenario, string[] args)
+    /// <summary>Starts the named scenario, or returns <see langword="null"/> for a name this assembly does not know.</summary>
+    public static Task<int>? Find(string scenario, string[] args) => scenario switch
     {
-        try
-        {
-            switch (scenario)
-            {
-                case "noop":
-                    await Console.Out.WriteLineAsync("ready");
-                    return 0;
-                case "kill-loop":
-                    return await KillLoopAsync(args[0], args[1], args[2]);
-                case "updater":
-                    return await UpdaterAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
-                case "hold":
-                    return await HoldAsync(args[0], args[1]);
-                case "try-own":
-                    return await TryOwnAsync(args[0], args[1]);
-                case "writer":
-                    return await WriterAsync(args[0], args[1]);
-                default:
-                    await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'");
-                    return 2;
-            }
-        }
-        catch (Exception ex)
-        {
-            await Console.Error.WriteLineAsync($"scenario '{scenario}' failed: {ex}");
-            return Failed;
-        }
+        "noop" => NoopAsync(),
+        "kill-loop" => KillLoopAsync(args[0], args[1], args[2]),
+        "updater" => UpdaterAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture)),
+        "hold" => HoldAsync(args[0], args[1]),
+        "try-own" => TryOwnAsync(args[0], args[1]),
+        "writer" => WriterAsync(args[0], args[1]),
+        _ => null,
+    };
+
+    /// <summary>Prints <c>ready</c> and exits: a child that does nothing, for tests of the harness and of the runtime it starts in.</summary>
+    private static async Task<int> NoopAsync()
+    {
+        await Console.Out.WriteLineAsync("ready");
+        return 0;
     }
 
     /// <summary>
@@ -126,7 +111,7 @@ public static class ChildScenarios
                 if (watch.Elapsed > SafetyLimit)
                 {
                     Console.WriteLine($"gave-up {worker} at={i}");
-                    return Failed;
+                    return ChildProcessMain.Failed;
                 }
 
                 try

@@ -1,3 +1,4 @@
+using Checkpointing.FileStore;
 using FluentAssertions;
 
 namespace Checkpointing.Tests.Support;

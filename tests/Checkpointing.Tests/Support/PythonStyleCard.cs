@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Checkpointing.FileStore;
 
 namespace Checkpointing.Tests.Support;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Checkpointing.FileStore;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;

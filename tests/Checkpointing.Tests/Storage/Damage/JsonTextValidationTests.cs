@@ -1,4 +1,5 @@
 using System.Text;
+using Checkpointing.Json;
 using FluentAssertions;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
+using Checkpointing.FileStore;
 using Checkpointing.Tests.Support;
 
 namespace Checkpointing.Tests.Storage.Fuzz;

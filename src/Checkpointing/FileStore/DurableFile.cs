@@ -1,0 +1,140 @@
+namespace Checkpointing.FileStore;
+
+/// <summary>Crash-safe whole-file writes: temp file in the same directory, fsync, rename over the target, fsync the directory.</summary>
+internal static class DurableFile
+{
+    /// <summary>Creates a file that only its owner can read and write (prompts and responses can hold secrets).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="preallocationSize">Bytes of disk to reserve without changing the file's length (0 for none).</param>
+    public static FileStream CreateNew(string path, long preallocationSize = 0)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read | FileShare.Delete,
+            BufferSize = 0,
+            PreallocationSize = preallocationSize,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="target"/> with <paramref name="content"/> atomically and durably: after a crash at any
+    /// instant the target holds the old or the new content, never a mix. On failure (a full disk, say) the target is untouched.
+    /// </summary>
+    /// <param name="target">The file to replace.</param>
+    /// <param name="content">The new content.</param>
+    /// <param name="cancellationToken">Cancels the write (the target is then untouched).</param>
+    public static async Task ReplaceAsync(string target, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var temp = await PrepareAsync(target, content, 0, cancellationToken).ConfigureAwait(false);
+        Commit(temp, target);
+    }
+
+    /// <summary>
+    /// Writes the future content of <paramref name="target"/> to a durable temporary file beside it, for
+    /// <see cref="Commit"/> to put in place. Nothing is left behind on failure.
+    /// </summary>
+    /// <param name="target">The file that will be replaced.</param>
+    /// <param name="content">The new content.</param>
+    /// <param name="preallocationSize">Bytes of disk to reserve for later appends without changing the length (0 for none).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The temporary file.</returns>
+    public static async Task<string> PrepareAsync(string target, ReadOnlyMemory<byte> content, long preallocationSize, CancellationToken cancellationToken)
+    {
+        var temp = CardPaths.TempFor(target);
+        try
+        {
+            var stream = CreateNew(temp, preallocationSize);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            return temp;
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Renames a prepared temporary file over its target and makes the rename durable.</summary>
+    /// <param name="temp">The file from <see cref="PrepareAsync"/>.</param>
+    /// <param name="target">The file to replace.</param>
+    public static void Commit(string temp, string target)
+    {
+        try
+        {
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        PosixFileSync.SyncDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    /// <summary>Reads a whole file, refusing one over <paramref name="maxBytes"/>; <see langword="null"/> when it does not exist.</summary>
+    public static async Task<byte[]?> ReadAllAsync(string path, long maxBytes, CancellationToken cancellationToken)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var length = stream.Length;
+            if (length > maxBytes)
+            {
+                throw new CheckpointTooLargeException(path, length, maxBytes);
+            }
+
+            var buffer = GC.AllocateUninitializedArray<byte>((int)length);
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            return read == buffer.Length ? buffer : buffer[..read];
+        }
+    }
+
+    /// <summary>Deletes a file if it exists, ignoring errors (used to clean up after a failed write).</summary>
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

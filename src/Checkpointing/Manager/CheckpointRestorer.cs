@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+
+namespace Checkpointing.Manager;
+
+/// <summary>Decides whether a stored run can be resumed, and loads it for resuming.</summary>
+internal sealed class CheckpointRestorer
+{
+    private readonly ICheckpointRepository _repository;
+    private readonly ILogger _logger;
+
+    public CheckpointRestorer(ICheckpointRepository repository, ILogger logger)
+    {
+        _repository = repository;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Active, paused, resumed and failed runs can be resumed (a failed stage is retried); completed ones cannot.
+    /// The Python manager refused resumed runs, so a run that crashed twice could not go on; this one can.
+    /// </summary>
+    public static bool IsResumable(PipelineCheckpoint? checkpoint) =>
+        checkpoint is { Status: CheckpointStatus.Active or CheckpointStatus.Paused or CheckpointStatus.Resumed or CheckpointStatus.Failed };
+
+    /// <summary>Tells whether the stored run can be resumed; a stored run that cannot be read cannot, and is logged.</summary>
+    public async Task<bool> CanResumeAsync(string cardId, CancellationToken cancellationToken)
+    {
+        PipelineCheckpoint? stored;
+        try
+        {
+            stored = await _repository.LoadAsync(cardId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CheckpointException ex)
+        {
+            Log.UnreadableCheckpoint(_logger, cardId, ex);
+            return false;
+        }
+
+        if (!IsResumable(stored))
+        {
+            Log.NotResumable(_logger, cardId, stored is null ? "none is stored" : $"its status is {stored.Status}");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Loads the stored run if it can be resumed; an unreadable one raises its error.</summary>
+    public async Task<PipelineCheckpoint?> LoadResumableAsync(string cardId, CancellationToken cancellationToken)
+    {
+        var stored = await _repository.LoadAsync(cardId, cancellationToken).ConfigureAwait(false);
+        if (IsResumable(stored))
+        {
+            return stored;
+        }
+
+        Log.NotResumable(_logger, cardId, stored is null ? "none is stored" : $"its status is {stored.Status}");
+        return null;
+    }
+}
