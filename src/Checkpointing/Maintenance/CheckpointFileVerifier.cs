@@ -1,3 +1,6 @@
+using Checkpointing.FileStore;
+using Checkpointing.Json;
+
 namespace Checkpointing;
 
 /// <summary>

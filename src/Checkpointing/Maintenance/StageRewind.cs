@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
+using Checkpointing.Models;
 
-namespace Checkpointing;
+namespace Checkpointing.Maintenance;
 
 /// <summary>The pure state change behind <see cref="CheckpointManager.RewindAsync"/>.</summary>
 internal static class StageRewind

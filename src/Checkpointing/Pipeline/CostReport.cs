@@ -24,8 +24,8 @@ public sealed record CostReport(IReadOnlyList<StageCost> Stages, LlmUsageTotals 
                 checkpoint.StageCheckpoints.TryGetValue(name, out var stage);
                 var responses = (stage?.LlmResponses ?? []).Concat(checkpoint.PendingLlmResponses.GetValueOrDefault(name) ?? []);
                 var usage = responses.Aggregate(LlmUsageTotals.Empty, static (sum, response) => sum.Add(response));
-                var stageSaved = stage is not null && stage.Metadata.TryGetValue(global::Checkpointing.SavedByCache.MetadataKey, out var json)
-                    ? global::Checkpointing.SavedByCache.TryRead(json) ?? LlmUsageTotals.Empty
+                var stageSaved = stage is not null && stage.Metadata.TryGetValue(global::Checkpointing.Pipeline.SavedByCache.MetadataKey, out var json)
+                    ? global::Checkpointing.Pipeline.SavedByCache.TryRead(json) ?? LlmUsageTotals.Empty
                     : LlmUsageTotals.Empty;
                 stages.Add(new StageCost(name, usage, stageSaved));
                 total = total.Add(usage);

@@ -1,3 +1,5 @@
+using Checkpointing.Maintenance;
+
 namespace Checkpointing;
 
 // Rewinding a run to a stage, so that it and the stages after it run again.
