@@ -98,13 +98,11 @@ public abstract partial class CheckpointRepositoryConformanceTests
 
     /// <summary>While another repository owns the card, an import is refused with <see cref="CheckpointLockedException"/>.</summary>
     /// <returns>A task that completes when the test is done.</returns>
-    [Fact]
+    [ConformanceFact]
     public async Task Import_WhileAnotherOwnsTheCard_IsRefusedWithLocked()
     {
-        if (!RepositoriesAreSeparateOwners || !SupportsImport)
-        {
-            return;
-        }
+        NotApplicableUnless(RepositoriesAreSeparateOwners, "two repositories of this store share one owner (RepositoriesAreSeparateOwners is false)");
+        NotApplicableUnless(SupportsImport, "the store does not implement ImportAsync (SupportsImport is false)");
 
         var owner = await OpenRepositoryAsync();
         var other = await OpenRepositoryAsync();

@@ -1,3 +1,4 @@
+using Checkpointing.Tests.Support;
 using Checkpointing.Tool.Tests.Support;
 using FluentAssertions;
 using Xunit;
@@ -14,14 +15,14 @@ public sealed class CopyTests : IDisposable
     [Fact]
     public async Task Copy_FileToSqliteToPostgresToFile_ExportIsByteIdenticalToTheOriginals()
     {
-        var original = Directory.CreateDirectory(_dir.File("original")).FullName;
+        var original = Directory.CreateDirectory(_dir.Combine("original")).FullName;
         Fixtures.CopyTo(original);
         var live = TestStore.FileAt(original);
         await live.WithAsync(r => WriteCommandTests.RecordRunAsync(r, "library-run", completed: false));
         var cards = Fixtures.CardIds.Append("library-run").ToArray();
         var sqlite = TestStore.Sqlite(_dir);
         var postgres = await TestStore.PostgresAsync();
-        var back = "file:" + _dir.File("back");
+        var back = "file:" + _dir.Combine("back");
 
         foreach (var (from, to) in new[] { ("file:" + original, sqlite.Spec), (sqlite.Spec, postgres.Spec), (postgres.Spec, back) })
         {
@@ -45,7 +46,7 @@ public sealed class CopyTests : IDisposable
     [Fact]
     public async Task Copy_IntoAStoreThatHasTheCard_IsRefusedUnlessOverwrite()
     {
-        var source = Directory.CreateDirectory(_dir.File("source")).FullName;
+        var source = Directory.CreateDirectory(_dir.Combine("source")).FullName;
         Fixtures.CopyTo(source);
         var target = TestStore.Sqlite(_dir);
         (await ToolProcess.RunAsync("copy", "card-failed", "--store", "file:" + source, "--to", target.Spec)).ExitCode.Should().Be(0);
@@ -69,7 +70,7 @@ public sealed class CopyTests : IDisposable
     [Fact]
     public async Task Copy_WithoutCardsOrAll_IsAUsageError()
     {
-        var result = await ToolProcess.RunAsync("copy", "--store", _dir.Store, "--to", "sqlite:" + _dir.File("x.db"));
+        var result = await ToolProcess.RunAsync("copy", "--store", ("file:" + _dir.Path), "--to", "sqlite:" + _dir.Combine("x.db"));
 
         result.ExitCode.Should().Be(2);
         result.ErrorLines.Should().ContainSingle().Which.Should().Contain("--all");

@@ -49,7 +49,7 @@ public sealed class LiveRunTests : IDisposable
             await manager.MarkFailedAsync("the build broke");
         }
 
-        var result = await ToolProcess.RunAsync("watch", "doomed", "--store", _dir.Store, "--interval", "50ms");
+        var result = await ToolProcess.RunAsync("watch", "doomed", "--store", ("file:" + _dir.Path), "--interval", "50ms");
 
         result.ExitCode.Should().Be(1, result.ToString());
         result.ErrorLines.Should().ContainSingle().Which.Should().Contain("failed: the build broke");
@@ -64,7 +64,7 @@ public sealed class LiveRunTests : IDisposable
             await manager.ResumeOrCreateAsync(2);
         }
 
-        var result = await ToolProcess.RunAsync("watch", "idle", "--store", _dir.Store, "--interval", "50ms", "--timeout", "1s");
+        var result = await ToolProcess.RunAsync("watch", "idle", "--store", ("file:" + _dir.Path), "--interval", "50ms", "--timeout", "1s");
 
         result.ExitCode.Should().Be(1, result.ToString());
         result.ErrorLines.Should().ContainSingle().Which.Should().Contain("has not completed or failed");
@@ -104,7 +104,7 @@ public sealed class LiveRunTests : IDisposable
         return writer;
     }
 
-    private string StoreOfKind(string kind) => kind == "file" ? _dir.Store : "sqlite:" + _dir.File("store.db");
+    private string StoreOfKind(string kind) => kind == "file" ? ("file:" + _dir.Path) : "sqlite:" + _dir.Combine("store.db");
 
     private static long VersionOf(string line)
     {

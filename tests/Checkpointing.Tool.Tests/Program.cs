@@ -1,3 +1,5 @@
+using System.Globalization;
+using Checkpointing.Tests.Support;
 using Checkpointing.Tool.Tests.Support;
 
 namespace Checkpointing.Tool.Tests;
@@ -8,14 +10,11 @@ namespace Checkpointing.Tool.Tests;
 /// </summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) =>
-        args is ["child", "write-card", var store, var cardId, var stages]
-            ? CardWriter.RunAsync(store, cardId, int.Parse(stages, System.Globalization.CultureInfo.InvariantCulture))
-            : Task.FromResult(Usage());
+    public static Task<int> Main(string[] args) => ChildProcessMain.RunAsync(args, Find);
 
-    private static int Usage()
+    private static Task<int>? Find(string scenario, string[] args) => (scenario, args) switch
     {
-        Console.Error.WriteLine("usage: Checkpointing.Tool.Tests child write-card <file:dir|sqlite:path> <card> <stages>");
-        return 2;
-    }
+        ("write-card", [var store, var cardId, var stages]) => CardWriter.RunAsync(store, cardId, int.Parse(stages, CultureInfo.InvariantCulture)),
+        _ => null,
+    };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Checkpointing.Tests.Support;
 using Checkpointing.Tool.Tests.Support;
 using FluentAssertions;
 using Xunit;
@@ -17,7 +18,7 @@ public sealed class ReadCommandTests : IDisposable
     {
         Fixtures.CopyTo(_dir.Path);
 
-        var result = await ToolProcess.RunAsync("list", "--store", _dir.Store, "--json");
+        var result = await ToolProcess.RunAsync("list", "--store", ("file:" + _dir.Path), "--json");
 
         result.ExitCode.Should().Be(0, result.ToString());
         var cards = result.Json().GetProperty("cards").EnumerateArray().ToDictionary(c => c.GetProperty("card_id").GetString()!);
@@ -28,7 +29,7 @@ public sealed class ReadCommandTests : IDisposable
         cards["card-active-midrun"].GetProperty("current_stage").GetString().Should().Be("code_review");
         cards["card-active-midrun"].GetProperty("stages_completed").GetInt32().Should().Be(3);
         cards["card-completed"].GetProperty("llm").GetProperty("cost").GetProperty("USD").GetDecimal().Should().BePositive();
-        cards["card-fresh"].GetProperty("size_bytes").GetInt64().Should().Be(new FileInfo(_dir.File("card-fresh.json")).Length);
+        cards["card-fresh"].GetProperty("size_bytes").GetInt64().Should().Be(new FileInfo(_dir.Combine("card-fresh.json")).Length);
     }
 
     [Fact]
@@ -36,9 +37,9 @@ public sealed class ReadCommandTests : IDisposable
     {
         Fixtures.CopyTo(_dir.Path);
 
-        var all = await ToolProcess.RunAsync("list", "--store", _dir.Store);
-        var failed = await ToolProcess.RunAsync("list", "--store", _dir.Store, "--status", "failed", "--status", "completed", "--sort", "id");
-        var page = await ToolProcess.RunAsync("list", "--store", _dir.Store, "--sort", "id", "--limit", "2", "--page", "2", "--json");
+        var all = await ToolProcess.RunAsync("list", "--store", ("file:" + _dir.Path));
+        var failed = await ToolProcess.RunAsync("list", "--store", ("file:" + _dir.Path), "--status", "failed", "--status", "completed", "--sort", "id");
+        var page = await ToolProcess.RunAsync("list", "--store", ("file:" + _dir.Path), "--sort", "id", "--limit", "2", "--page", "2", "--json");
 
         all.ExitCode.Should().Be(0, all.ToString());
         all.Stdout.Should().Contain("| card").And.Contain("[####------] 3/8").And.Contain("cards 1-5 of 5").And.NotContain("\u001b[", "redirected output is plain text");
@@ -56,13 +57,13 @@ public sealed class ReadCommandTests : IDisposable
         await manager.ResumeOrCreateAsync(totalStages: 3);
         await manager.SaveStageCheckpointAsync("one", StageStatus.Completed);
         await manager.SaveStageCheckpointAsync("two", StageStatus.Completed);
-        using (var snapshot = JsonDocument.Parse(await File.ReadAllBytesAsync(_dir.File("merged.json"))))
+        using (var snapshot = JsonDocument.Parse(await File.ReadAllBytesAsync(_dir.Combine("merged.json"))))
         {
             snapshot.RootElement.GetProperty("completed_stages").GetArrayLength().Should().Be(0, "the document lags behind its journal while the run goes on");
         }
 
-        var list = await ToolProcess.RunAsync("list", "--store", _dir.Store, "--json");
-        var show = await ToolProcess.RunAsync("show", "merged", "--store", _dir.Store, "--json");
+        var list = await ToolProcess.RunAsync("list", "--store", ("file:" + _dir.Path), "--json");
+        var show = await ToolProcess.RunAsync("show", "merged", "--store", ("file:" + _dir.Path), "--json");
 
         var card = list.Json().GetProperty("cards")[0];
         card.GetProperty("stages_completed").GetInt32().Should().Be(2);
@@ -76,7 +77,7 @@ public sealed class ReadCommandTests : IDisposable
     {
         Fixtures.CopyTo(_dir.Path);
 
-        var result = await ToolProcess.RunAsync("show", "card-failed", "--store", _dir.Store);
+        var result = await ToolProcess.RunAsync("show", "card-failed", "--store", ("file:" + _dir.Path));
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.Stdout.Should().Contain("status         failed")
@@ -92,7 +93,7 @@ public sealed class ReadCommandTests : IDisposable
     {
         Fixtures.CopyTo(_dir.Path);
 
-        var json = (await ToolProcess.RunAsync("show", "card-resumed", "--store", _dir.Store, "--json")).Json();
+        var json = (await ToolProcess.RunAsync("show", "card-resumed", "--store", ("file:" + _dir.Path), "--json")).Json();
 
         foreach (var field in new[] { "card_id", "checkpoint_id", "status", "version", "created_at", "updated_at", "wall_seconds", "stage_seconds", "eta_seconds", "resume_count", "failure_reason", "current_stage", "stages_completed", "total_stages", "llm", "saved_by_cache", "stages" })
         {
@@ -114,21 +115,21 @@ public sealed class ReadCommandTests : IDisposable
         Fixtures.CopyTo(_dir.Path);
         var loaded = await new FileSystemCheckpointRepository(_dir.Path).LoadAsync(cardId);
 
-        var stdout = await ToolProcess.RunAsync("export", cardId, "--store", _dir.Store);
-        var file = await ToolProcess.RunAsync("export", cardId, "--store", _dir.Store, "--output", _dir.File("out.json"));
+        var stdout = await ToolProcess.RunAsync("export", cardId, "--store", ("file:" + _dir.Path));
+        var file = await ToolProcess.RunAsync("export", cardId, "--store", ("file:" + _dir.Path), "--output", _dir.Combine("out.json"));
 
         stdout.ExitCode.Should().Be(0, stdout.ToString());
         file.ExitCode.Should().Be(0, file.ToString());
         var expected = System.Text.Encoding.UTF8.GetString(CheckpointJson.SerializeCheckpoint(loaded!, indented: true));
         stdout.Stdout.Should().Be(expected + "\n");
-        (await File.ReadAllTextAsync(_dir.File("out.json"))).Should().Be(expected);
-        CheckpointJson.DeserializeCheckpoint(await File.ReadAllBytesAsync(_dir.File("out.json")), "export").CardId.Should().Be(cardId);
+        (await File.ReadAllTextAsync(_dir.Combine("out.json"))).Should().Be(expected);
+        CheckpointJson.DeserializeCheckpoint(await File.ReadAllBytesAsync(_dir.Combine("out.json")), "export").CardId.Should().Be(cardId);
     }
 
     [Fact]
     public async Task Show_MissingCard_ExitsOneWithOneLineSayingWhatToDo()
     {
-        var result = await ToolProcess.RunAsync("show", "nope", "--store", _dir.Store);
+        var result = await ToolProcess.RunAsync("show", "nope", "--store", ("file:" + _dir.Path));
 
         result.ExitCode.Should().Be(1);
         result.Stdout.Should().BeEmpty();

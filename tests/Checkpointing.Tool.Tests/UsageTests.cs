@@ -1,3 +1,4 @@
+using Checkpointing.Tests.Support;
 using Checkpointing.Tool.Tests.Support;
 using FluentAssertions;
 using Xunit;
@@ -31,8 +32,8 @@ public sealed class UsageTests : IDisposable
     public async Task Store_ComesFromCheckpointingStore_ThenCheckpointDir()
     {
         Fixtures.CopyTo(_dir.Path);
-        var sqlite = "sqlite:" + _dir.File("env.db");
-        (await ToolProcess.RunAsync("copy", "card-fresh", "--store", _dir.Store, "--to", sqlite)).ExitCode.Should().Be(0);
+        var sqlite = "sqlite:" + _dir.Combine("env.db");
+        (await ToolProcess.RunAsync("copy", "card-fresh", "--store", ("file:" + _dir.Path), "--to", sqlite)).ExitCode.Should().Be(0);
 
         var fromStoreVariable = await ToolProcess.RunWithAsync(new Dictionary<string, string?> { ["CHECKPOINTING_STORE"] = sqlite }, "list", "--json");
         var fromDirVariable = await ToolProcess.RunWithAsync(new Dictionary<string, string?> { ["CHECKPOINT_DIR"] = _dir.Path }, "list", "--json");
@@ -45,7 +46,7 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public async Task MissingDirectory_IsReportedNotCreated()
     {
-        var missing = _dir.File("nowhere");
+        var missing = _dir.Combine("nowhere");
 
         var result = await ToolProcess.RunAsync("list", "--store", "file:" + missing);
 

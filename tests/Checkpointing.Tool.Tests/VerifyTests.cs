@@ -1,5 +1,6 @@
 using System.Text;
 using Checkpointing.Sqlite;
+using Checkpointing.Tests.Support;
 using Checkpointing.Tool.Tests.Support;
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
@@ -19,7 +20,7 @@ public sealed class VerifyTests : IDisposable
     {
         Fixtures.CopyTo(_dir.Path);
 
-        var result = await ToolProcess.RunAsync("verify", "--store", _dir.Store);
+        var result = await ToolProcess.RunAsync("verify", "--store", ("file:" + _dir.Path));
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.Stdout.Should().Contain("5 cards verified, no damage");
@@ -29,14 +30,14 @@ public sealed class VerifyTests : IDisposable
     public async Task Verify_DamagedJournalRecord_ReportsFileAndOffset_AndExitsOne()
     {
         await WriteCardWithJournalAsync("damaged");
-        var journal = _dir.File("damaged.journal");
+        var journal = _dir.Combine("damaged.journal");
         var bytes = await File.ReadAllBytesAsync(journal);
         var at = IndexOf(bytes, "MARKER-FIRST");
         bytes[at] ^= 0x20;   // the first record's text changes; its checksum no longer matches, and an intact record follows
         await File.WriteAllBytesAsync(journal, bytes);
 
-        var result = await ToolProcess.RunAsync("verify", "--store", _dir.Store, "--json");
-        var text = await ToolProcess.RunAsync("verify", "damaged", "--store", _dir.Store);
+        var result = await ToolProcess.RunAsync("verify", "--store", ("file:" + _dir.Path), "--json");
+        var text = await ToolProcess.RunAsync("verify", "damaged", "--store", ("file:" + _dir.Path));
 
         result.ExitCode.Should().Be(1, result.ToString());
         var finding = result.Json().GetProperty("findings").EnumerateArray().Should().ContainSingle().Subject;
@@ -54,7 +55,7 @@ public sealed class VerifyTests : IDisposable
     public async Task Verify_TornTail_IsReportedAsHarmless_AndExitsZero()
     {
         await WriteCardWithJournalAsync("torn");
-        var journal = _dir.File("torn.journal");
+        var journal = _dir.Combine("torn.journal");
         var bytes = (await File.ReadAllBytesAsync(journal)).ToList();
         var end = IndexOf([.. bytes], "MARKER-LAST");
         while (end < bytes.Count && bytes[end] != 0)
@@ -71,7 +72,7 @@ public sealed class VerifyTests : IDisposable
         bytes.InsertRange(end, garbage);
         await File.WriteAllBytesAsync(journal, [.. bytes]);
 
-        var result = await ToolProcess.RunAsync("verify", "--store", _dir.Store, "--json");
+        var result = await ToolProcess.RunAsync("verify", "--store", ("file:" + _dir.Path), "--json");
 
         result.ExitCode.Should().Be(0, result.ToString());
         var finding = result.Json().GetProperty("findings").EnumerateArray().Should().ContainSingle().Subject;
@@ -84,10 +85,10 @@ public sealed class VerifyTests : IDisposable
     public async Task Verify_FileOfAnotherCardAndLeftovers_AreReported()
     {
         Fixtures.CopyTo(_dir.Path);
-        File.Copy(_dir.File("card-fresh.json"), _dir.File("card-copied.json"));
-        await File.WriteAllTextAsync(_dir.File("card-fresh.json." + new string('a', 32) + ".tmp"), "{");
+        File.Copy(_dir.Combine("card-fresh.json"), _dir.Combine("card-copied.json"));
+        await File.WriteAllTextAsync(_dir.Combine("card-fresh.json." + new string('a', 32) + ".tmp"), "{");
 
-        var result = await ToolProcess.RunAsync("verify", "--store", _dir.Store, "--json");
+        var result = await ToolProcess.RunAsync("verify", "--store", ("file:" + _dir.Path), "--json");
 
         result.ExitCode.Should().Be(1, result.ToString());
         var kinds = result.Json().GetProperty("findings").EnumerateArray()
@@ -98,7 +99,7 @@ public sealed class VerifyTests : IDisposable
     [Fact]
     public async Task Verify_DamagedSqliteRow_ExitsOne()
     {
-        var database = _dir.File("store.db");
+        var database = _dir.Combine("store.db");
         var repository = new SqliteCheckpointRepository(database);
         await using (var manager = new CheckpointManager("row", repository))
         {
@@ -135,7 +136,7 @@ public sealed class VerifyTests : IDisposable
         await repository.SaveChangeAsync(second, change);
         var last = new CurrentStageSet(3, DateTimeOffset.UtcNow, "MARKER-LAST");
         await repository.SaveChangeAsync(last.ApplyTo(second), last);
-        File.Exists(_dir.File(cardId + ".journal")).Should().BeTrue("the changes are journaled, not compacted");
+        File.Exists(_dir.Combine(cardId + ".journal")).Should().BeTrue("the changes are journaled, not compacted");
     }
 
     private static int IndexOf(byte[] bytes, string marker)

@@ -1,3 +1,4 @@
+using Checkpointing.Tests.Support;
 using Checkpointing.Tool.Tests.Support;
 using FluentAssertions;
 using Xunit;
@@ -126,7 +127,7 @@ public sealed class WriteCommandTests : IDisposable
     [Fact]
     public async Task Prune_WithoutCriterion_IsAUsageError()
     {
-        var result = await ToolProcess.RunAsync("prune", "--store", _dir.Store);
+        var result = await ToolProcess.RunAsync("prune", "--store", ("file:" + _dir.Path));
 
         result.ExitCode.Should().Be(2);
         result.ErrorLines.Should().ContainSingle().Which.Should().Contain("--status, --older-than or --keep-last");
@@ -149,7 +150,7 @@ public sealed class WriteCommandTests : IDisposable
         CheckpointJson.SerializeCheckpoint(afterCompact!).Should().Equal(CheckpointJson.SerializeCheckpoint(before!));
         if (kind == "file")
         {
-            File.Exists(_dir.File("card.journal")).Should().BeFalse("compaction folds the journal into the document");
+            File.Exists(_dir.Combine("card.journal")).Should().BeFalse("compaction folds the journal into the document");
         }
 
         clear.ExitCode.Should().Be(0, clear.ToString());

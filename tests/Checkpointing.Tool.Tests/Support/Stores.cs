@@ -2,6 +2,8 @@ using Checkpointing.PostgreSql;
 using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Sqlite;
 
+using Checkpointing.Tests.Support;
+
 namespace Checkpointing.Tool.Tests.Support;
 
 /// <summary>A store as the tool names it (<c>--store</c>) and as the library opens it, for each kind the tool serves.</summary>
@@ -14,7 +16,7 @@ public sealed record TestStore(string Kind, string Spec, Func<ICheckpointReposit
     public static TestStore FileAt(string directory) => new("file", "file:" + directory, () => new FileSystemCheckpointRepository(directory));
 
     public static TestStore Sqlite(TempDirectory dir, string name = "store.db") =>
-        new("sqlite", "sqlite:" + dir.File(name), () => new SqliteCheckpointRepository(dir.File(name)));
+        new("sqlite", "sqlite:" + dir.Combine(name), () => new SqliteCheckpointRepository(dir.Combine(name)));
 
     /// <summary>A schema of its own in the test run's PostgreSQL database.</summary>
     public static async Task<TestStore> PostgresAsync()

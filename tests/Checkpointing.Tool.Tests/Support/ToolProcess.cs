@@ -4,7 +4,7 @@ using System.Text;
 namespace Checkpointing.Tool.Tests.Support;
 
 /// <summary>
-/// The built tool (<c>src/Checkpointing.Tool/bin/&lt;configuration&gt;/net10.0/Checkpointing.Tool.dll</c>) running as a
+/// The built tool (<c>src/Checkpointing.Tool/bin/&lt;configuration&gt;/&lt;framework&gt;/Checkpointing.Tool.dll</c>, of the framework these tests run on) running as a
 /// real process, its stdout read line by line as it comes. Disposing kills it if it still runs.
 /// </summary>
 public sealed class ToolProcess : IDisposable
@@ -171,10 +171,11 @@ public sealed class ToolProcess : IDisposable
         }
     }
 
-    /// <summary>Finds the tool built beside this test assembly's configuration: tests/X/bin/&lt;config&gt;/net10.0 → src/Checkpointing.Tool/bin/&lt;config&gt;/net10.0.</summary>
+    /// <summary>Finds the tool built like this test assembly: tests/X/bin/&lt;config&gt;/&lt;tfm&gt; → src/Checkpointing.Tool/bin/&lt;config&gt;/&lt;tfm&gt;.</summary>
     private static string FindTool()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = here.Name;
         var configuration = here.Parent!.Name;
         var root = here;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Checkpointing.sln")))
@@ -182,7 +183,7 @@ public sealed class ToolProcess : IDisposable
             root = root.Parent;
         }
 
-        var path = Path.Combine(root?.FullName ?? ".", "src", "Checkpointing.Tool", "bin", configuration, "net10.0", "Checkpointing.Tool.dll");
+        var path = Path.Combine(root?.FullName ?? ".", "src", "Checkpointing.Tool", "bin", configuration, framework, "Checkpointing.Tool.dll");
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"The built tool is missing at {path}: build src/Checkpointing.Tool (-c {configuration}) first.", path);
