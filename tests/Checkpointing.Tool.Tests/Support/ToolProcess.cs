@@ -38,19 +38,30 @@ public sealed class ToolProcess : IDisposable
         }
     }
 
-    public static ToolProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ToolProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, bool inTerminal = false)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(inTerminal ? "script" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(ToolPath);
-        foreach (var arg in args)
+        if (inTerminal)
         {
-            info.ArgumentList.Add(arg);
+            // util-linux script(1) runs the tool on a pseudo-terminal, as a user's shell would: output is not redirected.
+            info.ArgumentList.Add("-qec");
+            info.ArgumentList.Add(string.Join(' ', new[] { "dotnet", ToolPath }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'")));
+            info.ArgumentList.Add("/dev/null");
+            info.Environment["TERM"] = "xterm-256color";
+        }
+        else
+        {
+            info.ArgumentList.Add(ToolPath);
+            foreach (var arg in args)
+            {
+                info.ArgumentList.Add(arg);
+            }
         }
 
         // The tool's defaults come from the environment: tests state them, never inherit them.
@@ -67,6 +78,13 @@ public sealed class ToolProcess : IDisposable
 
     /// <summary>Runs the tool to its end.</summary>
     public static async Task<ToolResult> RunAsync(params string[] args) => await RunWithAsync(null, args);
+
+    /// <summary>Runs the tool to its end on a pseudo-terminal (its output is not redirected), with extra environment variables.</summary>
+    public static async Task<ToolResult> RunInTerminalAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        using var tool = Start(args, environment, inTerminal: true);
+        return await tool.WaitForExitAsync(DefaultTimeout);
+    }
 
     /// <summary>Runs the tool to its end with extra environment variables.</summary>
     public static async Task<ToolResult> RunWithAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
