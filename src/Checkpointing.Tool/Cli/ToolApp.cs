@@ -29,7 +29,7 @@ internal static class ToolApp
         {
             foreach (var error in parsed.Errors)
             {
-                ErrorOutput.Line($"{error.Message} (run 'checkpointing {CommandPath(parsed)} --help' for usage)");
+                ErrorOutput.Line($"{error.Message} (run '{CommandPath(parsed)} --help' for usage)");
             }
 
             return ExitCodes.Usage;
@@ -58,5 +58,5 @@ internal static class ToolApp
     }
 
     private static string CommandPath(ParseResult parsed) =>
-        parsed.CommandResult.Command is RootCommand ? string.Empty : parsed.CommandResult.Command.Name;
+        parsed.CommandResult.Command is RootCommand ? "checkpointing" : "checkpointing " + parsed.CommandResult.Command.Name;
 }

@@ -49,10 +49,15 @@ internal static class CopyCommand
                     var copied = await CheckpointCopy.CopyAsync(source.Repository, target.Repository, id, parse.GetValue(overwrite), cancellationToken).ConfigureAwait(false);
                     Console.Out.WriteLine($"copied '{id}' (version {copied.Version}, {Formats.Status(copied.Status)}) to {target.Spec.Display}");
                 }
+                catch (CheckpointConflictException conflict)
+                {
+                    refused++;
+                    ErrorOutput.Line($"'{id}' not copied: {target.Spec.Display} already has it (version {conflict.StoredVersion}); pass --overwrite to replace it.");
+                }
                 catch (Exception ex) when (ErrorReport.Describe(ex) is { ExitCode: ExitCodes.Problem } report && ex is not OperationCanceledException)
                 {
                     refused++;
-                    ErrorOutput.Line($"'{id}' not copied: {report.Message}{(ex is CheckpointConflictException ? " Pass --overwrite to replace it." : string.Empty)}");
+                    ErrorOutput.Line($"'{id}' not copied: {report.Message}");
                 }
             }
 

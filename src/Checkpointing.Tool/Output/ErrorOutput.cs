@@ -4,5 +4,5 @@ namespace Checkpointing.Tool.Output;
 internal static class ErrorOutput
 {
     public static void Line(string message) =>
-        Console.Error.WriteLine("checkpointing: " + message.ReplaceLineEndings(" ").Trim());
+        Console.Error.WriteLine("checkpointing: " + string.Join(' ', message.ReplaceLineEndings(" ").Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)));
 }
