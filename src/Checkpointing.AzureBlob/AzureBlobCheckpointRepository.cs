@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Blobs;
+using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -126,13 +127,12 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
 
     /// <inheritdoc/>
     /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-
-        return WriteAsync(checkpoint.CardId, async writer =>
+        ArgumentNullException.ThrowIfNull(applied);
+        return WriteAsync(applied.Checkpoint.CardId, async writer =>
         {
-            await writer.SaveChangeAsync(checkpoint, change, cancellationToken).ConfigureAwait(false);
+            await writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }
@@ -154,10 +154,10 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
     /// waits without limit.
     /// </remarks>
     /// <exception cref="CheckpointBlobStoreException">The storage service failed or refused the request.</exception>
-    public Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+    public Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         GuardAsync(cardId, () => AcquireOwnershipCoreAsync(cardId, timeout, cancellationToken), cancellationToken);
 
-    private async Task<IAsyncDisposable> AcquireOwnershipCoreAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<CheckpointOwnership> AcquireOwnershipCoreAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var blobs = CardBlobs.For(Container, cardId);
         if (_owned.ContainsKey(blobs.BaseName))
@@ -172,7 +172,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
             throw new CheckpointLockedException(cardId, blobs.JournalName, TimeSpan.Zero);
         }
 
-        return new Ownership(this, writer);
+        return new Ownership(this, writer, cardId);
     }
 
     /// <summary>Releases the leases this repository still holds.</summary>
@@ -291,11 +291,9 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
         }
     }
 
-    private sealed class Ownership(AzureBlobCheckpointRepository repository, CardWriter writer) : IAsyncDisposable
+    private sealed class Ownership(AzureBlobCheckpointRepository repository, CardWriter writer, string cardId)
+        : CheckpointOwnership(cardId, OwnerIds.New())
     {
-        private int _disposed;
-
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(repository.ReleaseAsync(writer)) : ValueTask.CompletedTask;
+        protected override ValueTask ReleaseAsync() => new(repository.ReleaseAsync(writer));
     }
 }

@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using Checkpointing.Settings;
 
 namespace Checkpointing.AzureBlob;
 
@@ -43,11 +44,12 @@ public sealed class AzureBlobCheckpointRepositoryOptions
     /// <exception cref="ArgumentOutOfRangeException">A duration is out of range, or the compaction size is negative.</exception>
     internal void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(LeaseDuration, TimeSpan.FromSeconds(15), nameof(LeaseDuration));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(LeaseDuration, TimeSpan.FromSeconds(60), nameof(LeaseDuration));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LockPollInterval, TimeSpan.Zero, nameof(LockPollInterval));
-        ArgumentOutOfRangeException.ThrowIfNegative(MinCompactionBytes, nameof(MinCompactionBytes));
-        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        var type = GetType();
+        SettingChecks.AtLeast(type, nameof(LeaseDuration), LeaseDuration, TimeSpan.FromSeconds(15));
+        SettingChecks.AtMost(type, nameof(LeaseDuration), LeaseDuration, TimeSpan.FromSeconds(60));
+        SettingChecks.Positive(type, nameof(LockPollInterval), LockPollInterval);
+        SettingChecks.InRange(type, nameof(MinCompactionBytes), MinCompactionBytes, 0, long.MaxValue);
+        SettingChecks.NotNull(type, nameof(TimeProvider), TimeProvider);
     }
 
     /// <summary>The client options for a repository built from a connection string.</summary>

@@ -208,10 +208,7 @@ internal sealed partial class CardWriter : IAsyncDisposable
     {
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         _lease.EnsureActive();
-        if (StoredVersion != newVersion - 1)
-        {
-            throw new CheckpointConflictException(_blobs.CardId, StoredVersion, newVersion);
-        }
+        CheckpointConflictException.ThrowIfNotNext(_blobs.CardId, StoredVersion, newVersion);
     }
 
     private static byte[] Frame(CheckpointChange change)

@@ -7,7 +7,7 @@ namespace Checkpointing.AzureBlob;
 /// credential. Whether a write that failed this way went in is unknown to the caller: the owner reads the card back
 /// before its next write, and loading the card tells.
 /// </summary>
-public sealed class CheckpointBlobStoreException : CheckpointException
+public sealed class CheckpointBlobStoreException : CheckpointStoreUnavailableException
 {
     /// <summary>Initializes a new instance of the <see cref="CheckpointBlobStoreException"/> class.</summary>
     public CheckpointBlobStoreException()
@@ -37,7 +37,7 @@ public sealed class CheckpointBlobStoreException : CheckpointException
     /// <param name="isTransient">Whether trying again later may succeed.</param>
     /// <param name="innerException">The error that caused this one.</param>
     public CheckpointBlobStoreException(string container, string? cardId, int status, string? errorCode, bool isTransient, Exception innerException)
-        : base(Describe(container, cardId, status, errorCode, isTransient, innerException), innerException)
+        : base($"azure-blob container '{container}'", Describe(container, cardId, status, errorCode, isTransient, innerException), innerException)
     {
         Container = container;
         CardId = cardId;

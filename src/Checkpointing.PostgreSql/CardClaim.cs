@@ -1,8 +1,10 @@
+using Checkpointing.Ownership;
+
 namespace Checkpointing.PostgreSql;
 
 /// <summary>
 /// A lease on one card: this worker is its only writer while the lease is valid. Returned by
-/// <see cref="PostgreSqlCheckpointRepository.ClaimNextResumableAsync"/> and (as <see cref="IAsyncDisposable"/>) by
+/// <see cref="PostgreSqlCheckpointRepository.ClaimNextResumableAsync"/> and by
 /// <see cref="PostgreSqlCheckpointRepository.AcquireOwnershipAsync"/>. The repository renews it in the background every
 /// third of its duration; disposing it gives the card up.
 /// </summary>
@@ -12,23 +14,22 @@ namespace Checkpointing.PostgreSql;
 /// while and does not know yet. A <see cref="CheckpointManager"/> created on the same repository for the claimed card uses
 /// this lease rather than taking a new one; the card is given up when both are disposed.
 /// </remarks>
-public sealed class CardClaim : IAsyncDisposable
+public sealed class CardClaim : CheckpointOwnership
 {
-    private readonly CardLease _lease;
+    private readonly PostgreSqlCardLeases _leases;
+    private readonly HeldLease _lease;
     private readonly bool _adopter;
-    private int _disposed;
 
-    internal CardClaim(CardLease lease, bool adopter)
+    internal CardClaim(PostgreSqlCardLeases leases, HeldLease lease, bool adopter)
+        : base(lease.CardId, lease.OwnerId)
     {
+        _leases = leases;
         _lease = lease;
         _adopter = adopter;
     }
 
-    /// <summary>Gets the card.</summary>
-    public string CardId => _lease.CardId;
-
-    /// <summary>Gets the worker recorded as the card's owner.</summary>
-    public string WorkerId => _lease.WorkerId;
+    /// <summary>Gets the worker recorded as the card's owner (the same as <see cref="CheckpointOwnership.OwnerId"/>).</summary>
+    public string WorkerId => OwnerId;
 
     /// <summary>Gets the fencing token: the card's ownership epoch, higher than that of every earlier lease on the card.</summary>
     public long FencingToken => _lease.Token;
@@ -44,8 +45,7 @@ public sealed class CardClaim : IAsyncDisposable
 
     /// <summary>Gives the card up (when no manager on this repository still uses the lease) and stops renewing it.</summary>
     /// <returns>A task that completes when the lease is released in the database, or given up on after an error (it then expires).</returns>
-    public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(_lease.Repository.ReleaseHandleAsync(_lease, _adopter)) : ValueTask.CompletedTask;
+    protected override ValueTask ReleaseAsync() => new(_leases.ReleaseHandleAsync(_lease, _adopter));
 
     /// <inheritdoc/>
     public override string ToString() => $"card '{CardId}' leased by '{WorkerId}' with fencing token {FencingToken}";

@@ -1,3 +1,4 @@
+using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -20,9 +21,13 @@ namespace Checkpointing.PostgreSql;
 /// lease carries its fencing token; a write whose token is no longer the card's raises
 /// <see cref="CheckpointLeaseLostException"/>. Writes without ownership go in only while nobody holds a valid lease
 /// (else <see cref="CheckpointLockedException"/>).</item>
-/// <item>Errors: an unreachable server raises <see cref="CheckpointStoreUnavailableException"/> naming host, port and
-/// database; a missing privilege <see cref="CheckpointStorePermissionException"/>; any other database error a
-/// <see cref="CheckpointException"/>.</item>
+/// <item>Errors: an unreachable server raises <see cref="PostgreSqlStoreUnavailableException"/> (a
+/// <see cref="CheckpointStoreUnavailableException"/>) naming host, port and database; a missing privilege
+/// <see cref="PostgreSqlStorePermissionException"/> (a <see cref="CheckpointStorePermissionException"/>); any other database
+/// error a <see cref="CheckpointException"/>.</item>
+/// <item>Parts: <see cref="PostgreSqlDatabase"/> (connections, schema, errors), <see cref="PostgreSqlCheckpointReader"/>,
+/// <see cref="PostgreSqlChangeWriter"/>, <see cref="PostgreSqlCompactor"/>, <see cref="PostgreSqlFence"/> and
+/// <see cref="PostgreSqlCardLeases"/>; this type checks arguments and hands each call to one of them.</item>
 /// </list>
 /// </remarks>
 /// <example>
@@ -30,24 +35,13 @@ namespace Checkpointing.PostgreSql;
 /// await using var manager = new CheckpointManager("CARD-1", new PostgreSqlCheckpointRepository("Host=db;Username=app;Password=..."));
 /// </code>
 /// </example>
-public sealed partial class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsyncDisposable
+public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsyncDisposable
 {
-    private static readonly string[] NoCards = [];
-
-    private readonly Func<CancellationToken, ValueTask<NpgsqlConnection>> _open;
-    private readonly PostgreSqlCheckpointRepositoryOptions _options;
-    private readonly PostgreSqlSchema _schema;
-    private readonly PostgreSqlStatements _sql;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _timeProvider;
-    private readonly string _host;
-    private readonly int _port;
-    private readonly string? _database;
-    private readonly string? _user;
-    private readonly Dictionary<string, CardLease> _leases = new(StringComparer.Ordinal);
-    private readonly object _leasesGate = new();
-    private readonly object _schemaGate = new();
-    private Task? _schemaReady;
+    private readonly PostgreSqlDatabase _database;
+    private readonly PostgreSqlCheckpointReader _reader;
+    private readonly PostgreSqlChangeWriter _writer;
+    private readonly PostgreSqlCompactor _compactor;
+    private readonly PostgreSqlCardLeases _leases;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="PostgreSqlCheckpointRepository"/> class.</summary>
@@ -61,6 +55,7 @@ public sealed partial class PostgreSqlCheckpointRepository : ICheckpointReposito
     /// <param name="connectionString">An Npgsql connection string; connections come from Npgsql's shared pool for it.</param>
     /// <param name="options">Settings, or <see langword="null"/> for the defaults.</param>
     /// <param name="loggerFactory">Where migrations, lease events and recoveries are logged.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public PostgreSqlCheckpointRepository(string connectionString, PostgreSqlCheckpointRepositoryOptions? options, ILoggerFactory? loggerFactory = null)
         : this(ParseConnectionString(connectionString), OpenFromConnectionString(connectionString), options, loggerFactory)
     {
@@ -77,6 +72,7 @@ public sealed partial class PostgreSqlCheckpointRepository : ICheckpointReposito
     /// <param name="dataSource">Where connections come from; the caller keeps and disposes it.</param>
     /// <param name="options">Settings, or <see langword="null"/> for the defaults.</param>
     /// <param name="loggerFactory">Where migrations, lease events and recoveries are logged.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public PostgreSqlCheckpointRepository(NpgsqlDataSource dataSource, PostgreSqlCheckpointRepositoryOptions? options, ILoggerFactory? loggerFactory = null)
         : this(
             new NpgsqlConnectionStringBuilder((dataSource ?? throw new ArgumentNullException(nameof(dataSource))).ConnectionString),
@@ -92,36 +88,157 @@ public sealed partial class PostgreSqlCheckpointRepository : ICheckpointReposito
         PostgreSqlCheckpointRepositoryOptions? options,
         ILoggerFactory? loggerFactory)
     {
-        _options = options ?? new PostgreSqlCheckpointRepositoryOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.LeaseDuration, TimeSpan.Zero, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.LockPollInterval, TimeSpan.Zero, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegative(_options.MinCompactionBytes, nameof(options));
-        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
-        _schema = new PostgreSqlSchema(_options.Schema);
-        _sql = new PostgreSqlStatements(_schema);
-        _open = open;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgreSqlCheckpointRepository>();
-        _timeProvider = _options.TimeProvider;
-        _host = settings.Host ?? "localhost";
-        _port = settings.Port;
-        _database = settings.Database ?? settings.Username;
-        _user = settings.Username;
-        WorkerId = _options.WorkerId is { Length: > 0 } workerId
-            ? workerId
-            : $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+        var configured = options ?? new PostgreSqlCheckpointRepositoryOptions();
+        configured.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgreSqlCheckpointRepository>();
+        WorkerId = configured.WorkerId is { Length: > 0 } workerId ? workerId : OwnerIds.New();
+        _database = new PostgreSqlDatabase(settings, open, new PostgreSqlSchema(configured.Schema), configured.MigrateAutomatically, logger);
+        var fence = new PostgreSqlFence(_database, logger);
+        _reader = new PostgreSqlCheckpointReader(_database);
+        _compactor = new PostgreSqlCompactor(_database, _reader, fence, logger);
+        _writer = new PostgreSqlChangeWriter(_database, fence, _compactor, configured);
+        _leases = new PostgreSqlCardLeases(_database, fence, configured, WorkerId, logger);
     }
 
     /// <summary>Gets the newest schema migration this code knows.</summary>
     public static int SchemaVersion => PostgreSqlSchema.LatestVersion;
 
     /// <summary>Gets the schema that holds the store's tables.</summary>
-    public string Schema => _schema.Name;
+    public string Schema => _database.Schema.Name;
 
     /// <summary>Gets the worker id recorded as the owner of cards taken with <see cref="AcquireOwnershipAsync"/>.</summary>
     public string WorkerId { get; }
 
     /// <summary>Gets or sets a value indicating whether background lease renewal skips its turns, freezing every lease (a test hook).</summary>
-    internal bool LeaseRenewalSuspended { get; set; }
+    internal bool LeaseRenewalSuspended
+    {
+        get => _leases.RenewalSuspended;
+        set => _leases.RenewalSuspended = value;
+    }
+
+    /// <inheritdoc/>
+    public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        return _reader.LoadAsync(cardId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        return _reader.ExistsAsync(cardId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default) => _reader.ListCardIdsAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        return _writer.DeleteAsync(cardId, _leases.Find(cardId), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardIds.Validate(checkpoint.CardId);
+        return _writer.SaveAsync(checkpoint, _leases.Find(checkpoint.CardId), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        CardIds.Validate(applied.Checkpoint.CardId);
+        return _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(applied.Checkpoint.CardId), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardIds.Validate(checkpoint.CardId);
+        return _writer.ImportAsync(checkpoint, expectedStoredVersion, _leases.Find(checkpoint.CardId), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        return _compactor.CompactAsync(cardId, _leases.Find(cardId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a lease on the card, waiting up to <paramref name="timeout"/> while another worker holds an unexpired one. When
+    /// this repository already holds the card from <see cref="ClaimNextResumableAsync"/>, that lease is used instead.
+    /// </summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> fails at once, <see cref="Timeout.InfiniteTimeSpan"/> waits until cancelled.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A <see cref="CardClaim"/> that gives the card up when disposed.</returns>
+    /// <exception cref="CheckpointLockedException">Another worker (or another handle of this repository) still holds the card when the timeout ends.</exception>
+    /// <remarks>
+    /// Unlike the file store's OS lock, a lease outlives a process that crashed: the card is free again when the lease
+    /// expires (<see cref="PostgreSqlCheckpointRepositoryOptions.LeaseDuration"/>, 30 s by default). To resume right after a
+    /// crash, give the manager a <see cref="CheckpointManagerOptions.LockTimeout"/> of at least the lease duration, or let
+    /// workers take cards with <see cref="ClaimNextResumableAsync"/>.
+    /// </remarks>
+    public Task<CardClaim> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        OwnershipWait.ValidateTimeout(timeout);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _leases.AcquireAsync(cardId, timeout, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    async Task<CheckpointOwnership> ICheckpointRepository.AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await AcquireOwnershipAsync(cardId, timeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Hands this worker the next card that can be resumed (status active, paused, resumed or failed) that nobody holds or
+    /// whose lease expired on the database clock, with a new lease and a higher fencing token. Workers claiming at once get
+    /// different cards (<c>FOR UPDATE SKIP LOCKED</c>). The lease is renewed in the background until the claim is disposed.
+    /// </summary>
+    /// <param name="workerId">The worker, recorded as the card's owner.</param>
+    /// <param name="leaseDuration">How long the lease lasts without renewal.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claim, or <see langword="null"/> when no card can be claimed now.</returns>
+    /// <remarks>Create a <see cref="CheckpointManager"/> on this repository for <see cref="CheckpointOwnership.CardId"/> and resume it: it uses the claim's lease.</remarks>
+    public Task<CardClaim?> ClaimNextResumableAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _leases.ClaimNextAsync(workerId, leaseDuration, cancellationToken);
+    }
+
+    /// <summary>Creates or upgrades the store's schema to <see cref="SchemaVersion"/>, as first use does when <see cref="PostgreSqlCheckpointRepositoryOptions.MigrateAutomatically"/> is on.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the schema is current.</returns>
+    /// <exception cref="CheckpointVersionException">The schema is newer than this code knows.</exception>
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => _database.MigrateToAsync(PostgreSqlSchema.LatestVersion, cancellationToken);
+
+    /// <summary>Stops renewing every lease this repository holds and releases them.</summary>
+    /// <returns>A task that completes when the leases are released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _leases.CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Brings the schema to a given migration (tests create databases of older versions with it).</summary>
+    internal Task MigrateToAsync(int targetVersion, CancellationToken cancellationToken) => _database.MigrateToAsync(targetVersion, cancellationToken);
+
+    /// <summary>Freezes the renewal of the lease this repository holds on a card (a test hook).</summary>
+    internal void SuspendLeaseRenewal(string cardId) => (_leases.Find(cardId) ?? throw new InvalidOperationException($"No lease is held on card '{cardId}'.")).RenewalSuspended = true;
 
     private static NpgsqlConnectionStringBuilder ParseConnectionString(string connectionString)
     {
@@ -144,18 +261,4 @@ public sealed partial class PostgreSqlCheckpointRepository : ICheckpointReposito
                 throw;
             }
         };
-
-    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await GuardAsync(async () =>
-        {
-            var connection = await _open(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                return await operation(connection, cancellationToken).ConfigureAwait(false);
-            }
-        }).ConfigureAwait(false);
-    }
 }

@@ -1,3 +1,6 @@
+using Checkpointing.Settings;
+using Checkpointing.Ownership;
+
 namespace Checkpointing.PostgreSql;
 
 /// <summary>Settings of a <see cref="PostgreSqlCheckpointRepository"/>.</summary>
@@ -11,7 +14,7 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
     public string Schema { get; set; } = DefaultSchema;
 
     /// <summary>Gets or sets the worker id recorded as the owner of the cards <see cref="PostgreSqlCheckpointRepository.AcquireOwnershipAsync"/> takes.</summary>
-    /// <value>The default is <see langword="null"/>: <c>&lt;machine&gt;:&lt;process id&gt;:&lt;random&gt;</c>, unique per repository.</value>
+    /// <value>The default is <see langword="null"/>: <c>&lt;machine&gt;/&lt;process id&gt;/&lt;random&gt;</c>, unique per repository (the owner-id format of every store).</value>
     public string? WorkerId { get; set; }
 
     /// <summary>
@@ -20,18 +23,18 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
     /// </summary>
     /// <value>The default is 30 seconds. Expiry is measured on the database server's clock. It is also how long a card stays
     /// taken after its worker crashed.</value>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan LeaseDuration { get; set; } = LeaseDefaults.LeaseDuration;
 
     /// <summary>Gets or sets how often a wait for ownership asks the database again.</summary>
-    /// <value>The default is 100 milliseconds.</value>
-    public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <value>The default is 25 milliseconds, as in every store that polls locally (each try is one short query).</value>
+    public TimeSpan LockPollInterval { get; set; } = LeaseDefaults.LockPollInterval;
 
     /// <summary>
     /// Gets or sets the size of change rows a card may gather before they are folded into its document, when the document
     /// is smaller than that. Changes are folded once they outgrow the document and this threshold.
     /// </summary>
     /// <value>The default is 64 KiB.</value>
-    public long MinCompactionBytes { get; set; } = 64 * 1024;
+    public long MinCompactionBytes { get; set; } = LeaseDefaults.MinCompactionBytes;
 
     /// <summary>Gets or sets whether the store creates and migrates its schema on first use.</summary>
     /// <value>The default is <see langword="true"/>. When <see langword="false"/>, run <see cref="PostgreSqlCheckpointRepository.MigrateAsync"/> at deploy time.</value>
@@ -40,4 +43,17 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
     /// <summary>Gets or sets the clock for client-side waits: renewal intervals and ownership polling. Lease expiry is always measured on the database clock.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A duration or size is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentNullException">The clock or the schema is not set.</exception>
+    internal void Validate()
+    {
+        var type = GetType();
+        SettingChecks.NotNull(type, nameof(Schema), Schema);
+        SettingChecks.Positive(type, nameof(LeaseDuration), LeaseDuration);
+        SettingChecks.Positive(type, nameof(LockPollInterval), LockPollInterval);
+        SettingChecks.InRange(type, nameof(MinCompactionBytes), MinCompactionBytes, 0, long.MaxValue);
+        SettingChecks.NotNull(type, nameof(TimeProvider), TimeProvider);
+    }
 }

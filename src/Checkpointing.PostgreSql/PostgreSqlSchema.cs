@@ -25,7 +25,8 @@ internal sealed partial class PostgreSqlSchema
     /// <summary>The newest migration this code knows.</summary>
     public const int LatestVersion = 2;
 
-    private const string ResumableStatuses = "('active', 'paused', 'resumed', 'failed')";
+    /// <summary>The statuses of runs that can be resumed, as SQL; a test pins them to <see cref="CheckpointStatusExtensions.IsResumable"/>.</summary>
+    internal const string ResumableStatuses = "('active', 'paused', 'resumed', 'failed')";
 
     public PostgreSqlSchema(string name)
     {

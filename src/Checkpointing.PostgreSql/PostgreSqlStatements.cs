@@ -65,7 +65,7 @@ internal sealed class PostgreSqlStatements
             UPDATE {t} c SET fencing_token = c.fencing_token + 1, owner_id = @worker, lease_expires_at = now() + @lease
             FROM (
                 SELECT card_id FROM {t}
-                WHERE document IS NOT NULL AND status IN ('active', 'paused', 'resumed', 'failed')
+                WHERE document IS NOT NULL AND status IN {PostgreSqlSchema.ResumableStatuses}
                   AND (owner_id IS NULL OR lease_expires_at <= now())
                   AND card_id <> ALL (@held)
                 ORDER BY (owner_id IS NULL), updated_at, card_id

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using Microsoft.Data.Sqlite;
+using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,20 +24,19 @@ namespace Checkpointing.Sqlite;
 /// after <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/>. Each repository instance is its own owner: writes
 /// through another instance (or process) are refused with <see cref="CheckpointLockedException"/> while a live lease is
 /// held, and so are writes of an owner whose lease ran out and was taken over.</item>
+/// <item>Disposal is asynchronous only (<see cref="DisposeAsync"/>): releasing leases deletes rows, which is I/O.</item>
+/// <item>Errors: a database that cannot be opened, written or reached raises <see cref="SqliteCheckpointStoreException"/>, a
+/// <see cref="CheckpointStoreUnavailableException"/>.</item>
 /// <item>Documents and changes are stored as the library's JSON (<see cref="CheckpointJson"/>). On Unix a new database file
 /// is created with mode 0600, and SQLite gives its <c>-wal</c> and <c>-shm</c> files the same mode.</item>
 /// </list>
 /// </remarks>
-public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDisposable, IDisposable
+public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private readonly SqliteCheckpointRepositoryOptions _options;
-    private readonly ILogger _logger;
-    private readonly string _connectionString;
-    private readonly bool _readOnly;
-    private readonly bool _createsFile;
-    private volatile bool _schemaReady;
+    private readonly SqliteDatabase _database;
+    private readonly SqliteCheckpointReader _reader;
+    private readonly SqliteChangeWriter _writer;
+    private readonly SqliteCardOwners _owners;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteCheckpointRepository"/> class.</summary>
@@ -58,40 +55,107 @@ public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, 
     /// <param name="options">Settings, or <see langword="null"/> for the defaults.</param>
     /// <param name="loggerFactory">Where migrations, lease take-overs and compactions are logged.</param>
     /// <exception cref="ArgumentException">The value is empty, or names an in-memory database, which cannot be shared.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public SqliteCheckpointRepository(string connectionStringOrPath, SqliteCheckpointRepositoryOptions? options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionStringOrPath);
-        _options = options ?? new SqliteCheckpointRepositoryOptions();
-        _options.Validate();
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteCheckpointRepository>();
-        var builder = ParseConnectionString(connectionStringOrPath);
-        if (builder.Mode == SqliteOpenMode.Memory || string.IsNullOrWhiteSpace(builder.DataSource)
-            || string.Equals(builder.DataSource, ":memory:", StringComparison.Ordinal))
-        {
-            throw new ArgumentException(
-                "An in-memory SQLite database is private to one connection and cannot hold checkpoints; use a file, or InMemoryCheckpointRepository.",
-                nameof(connectionStringOrPath));
-        }
-
-        if (!builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.DataSource = Path.GetFullPath(builder.DataSource);
-        }
-
-        builder.Pooling = true;
-        builder.DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds);
-        _readOnly = builder.Mode == SqliteOpenMode.ReadOnly;
-        _createsFile = builder.Mode == SqliteOpenMode.ReadWriteCreate && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
-        _connectionString = builder.ToString();
-        DatabasePath = builder.DataSource;
+        var settings = options ?? new SqliteCheckpointRepositoryOptions();
+        settings.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteCheckpointRepository>();
+        _database = new SqliteDatabase(connectionStringOrPath, settings, logger);
+        _reader = new SqliteCheckpointReader(_database);
+        _owners = new SqliteCardOwners(_database, settings, logger);
+        _writer = new SqliteChangeWriter(_database, _owners, _reader, settings, logger);
     }
 
     /// <summary>Gets the database file (a full path, or the <c>file:</c> URI given).</summary>
-    public string DatabasePath { get; }
+    public string DatabasePath => _database.Path;
 
     /// <summary>Gets the newest schema version this store creates and reads.</summary>
     public static int SchemaVersion => SqliteSchema.CurrentVersion;
+
+    /// <inheritdoc/>
+    public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        ThrowIfDisposed();
+        return _reader.LoadAsync(cardId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        ThrowIfDisposed();
+        return _reader.ExistsAsync(cardId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _reader.ListCardIdsAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        ThrowIfDisposed();
+        return _writer.DeleteAsync(cardId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
+        ThrowIfDisposed();
+        return _writer.SaveAsync(checkpoint, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        CardIds.Validate(applied.Checkpoint.CardId, nameof(applied));
+        ThrowIfDisposed();
+        return _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
+        ThrowIfDisposed();
+        return _writer.ImportAsync(checkpoint, expectedStoredVersion, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        ThrowIfDisposed();
+        return _writer.CompactAsync(cardId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Ownership is a lease row in <c>card_owners</c> that this repository renews every third of
+    /// <see cref="SqliteCheckpointRepositoryOptions.LeaseDuration"/> until the handle is disposed. The row records the
+    /// owner process (host, pid, start time). A lease whose owner process is gone from this machine (on Linux: no process
+    /// has its pid, or the pid now belongs to a process started at another time) is taken over at once; any other lease
+    /// (an owner on another host, or whose liveness cannot be read) once it expires. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits without limit.
+    /// </remarks>
+    public Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        CardIds.Validate(cardId);
+        OwnershipWait.ValidateTimeout(timeout);
+        ThrowIfDisposed();
+        return _owners.AcquireAsync(cardId, timeout, cancellationToken);
+    }
 
     /// <summary>Releases every ownership this repository holds and the pooled connections to its database.</summary>
     /// <returns>A task that completes when every lease row is deleted (or its deletion failed and was logged).</returns>
@@ -102,92 +166,12 @@ public sealed partial class SqliteCheckpointRepository : ICheckpointRepository, 
             return;
         }
 
-        foreach (var lease in _leases.Values)
-        {
-            await ReleaseAsync(lease).ConfigureAwait(false);
-        }
-
-        using (var connection = new SqliteConnection(_connectionString))
-        {
-            SqliteConnection.ClearPool(connection);
-        }
-
-        _schemaGate.Dispose();
+        await _owners.CloseAsync().ConfigureAwait(false);
+        _database.Dispose();
     }
 
-    /// <summary>Releases every ownership this repository holds and the pooled connections to its database.</summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>Gets the database (tests open connections to it).</summary>
+    internal SqliteDatabase Database => _database;
 
-    /// <summary>Opens a connection with the store's settings, migrating the schema on first use.</summary>
-    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await OpenRawConnectionAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static SqliteConnectionStringBuilder ParseConnectionString(string value)
-    {
-        if (value.Contains('=', StringComparison.Ordinal))
-        {
-            try
-            {
-                return new SqliteConnectionStringBuilder(value);
-            }
-            catch (ArgumentException)
-            {
-                // Not a connection string: a path that happens to contain '='.
-            }
-        }
-
-        return new SqliteConnectionStringBuilder { DataSource = value };
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
-
-    private async Task<SqliteConnection> OpenRawConnectionAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = string.Create(
-                CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;");
-            await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task<T> ExecuteAsync<T>(Func<SqliteConnection, Task<T>> action, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                return await action(connection).ConfigureAwait(false);
-            }
-        }
-        catch (SqliteException ex)
-        {
-            throw SqliteErrors.Translate(ex, DatabasePath);
-        }
-    }
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

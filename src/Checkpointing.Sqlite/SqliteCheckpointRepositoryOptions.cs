@@ -1,3 +1,6 @@
+using Checkpointing.Settings;
+using Checkpointing.Ownership;
+
 namespace Checkpointing.Sqlite;
 
 /// <summary>Settings of <see cref="SqliteCheckpointRepository"/>.</summary>
@@ -16,28 +19,30 @@ public sealed class SqliteCheckpointRepositoryOptions
     /// A process on the same machine (Linux) that finds the owner process gone takes the card at once instead.
     /// </summary>
     /// <value>The default is 30 seconds: a crashed owner whose death cannot be seen (another host, not Linux) blocks its card for at most that long.</value>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan LeaseDuration { get; set; } = LeaseDefaults.LeaseDuration;
 
     /// <summary>Gets or sets how often a waiting <see cref="SqliteCheckpointRepository.AcquireOwnershipAsync"/> tries again.</summary>
     /// <value>The default is 25 milliseconds.</value>
-    public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
+    public TimeSpan LockPollInterval { get; set; } = LeaseDefaults.LockPollInterval;
 
     /// <summary>Gets or sets the size of change rows below which no compaction happens, however small the document.</summary>
     /// <value>The default is 64 KiB. Above it, change rows are folded into the document once they outgrow it.</value>
-    public long MinCompactionBytes { get; set; } = 64 * 1024;
+    public long MinCompactionBytes { get; set; } = LeaseDefaults.MinCompactionBytes;
 
     /// <summary>Gets or sets the clock for leases, lock waits and renewal timers.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>. Every process sharing a database must see the same time.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Checks that the settings can work.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A duration is not positive, or the compaction size is negative.</exception>
+    /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A duration or size is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentNullException">The clock is not set.</exception>
     internal void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BusyTimeout, TimeSpan.Zero, nameof(BusyTimeout));
-        ArgumentOutOfRangeException.ThrowIfLessThan(LeaseDuration, TimeSpan.FromMilliseconds(100), nameof(LeaseDuration));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LockPollInterval, TimeSpan.Zero, nameof(LockPollInterval));
-        ArgumentOutOfRangeException.ThrowIfNegative(MinCompactionBytes, nameof(MinCompactionBytes));
-        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        var type = GetType();
+        SettingChecks.Positive(type, nameof(BusyTimeout), BusyTimeout);
+        SettingChecks.AtLeast(type, nameof(LeaseDuration), LeaseDuration, TimeSpan.FromMilliseconds(100));
+        SettingChecks.Positive(type, nameof(LockPollInterval), LockPollInterval);
+        SettingChecks.InRange(type, nameof(MinCompactionBytes), MinCompactionBytes, 0, long.MaxValue);
+        SettingChecks.NotNull(type, nameof(TimeProvider), TimeProvider);
     }
 }

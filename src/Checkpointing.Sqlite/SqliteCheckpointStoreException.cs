@@ -3,8 +3,9 @@ namespace Checkpointing.Sqlite;
 /// <summary>
 /// The SQLite checkpoint database cannot be used: it cannot be opened, is read-only, access was denied, it stayed locked
 /// past the busy timeout, or the disk failed. <see cref="Problem"/> says which. A write that failed this way wrote nothing.
+/// It is the SQLite form of <see cref="CheckpointStoreUnavailableException"/>, which every store raises for such failures.
 /// </summary>
-public sealed class SqliteCheckpointStoreException : CheckpointException
+public sealed class SqliteCheckpointStoreException : CheckpointStoreUnavailableException
 {
     /// <summary>Initializes a new instance of the <see cref="SqliteCheckpointStoreException"/> class.</summary>
     public SqliteCheckpointStoreException()
@@ -33,7 +34,7 @@ public sealed class SqliteCheckpointStoreException : CheckpointException
     /// <param name="message">What went wrong, naming the database.</param>
     /// <param name="innerException">The error that caused this one.</param>
     public SqliteCheckpointStoreException(string databasePath, SqliteStoreProblem problem, int sqliteErrorCode, string message, Exception? innerException)
-        : base(message, innerException)
+        : base(databasePath, message, innerException)
     {
         DatabasePath = databasePath;
         Problem = problem;

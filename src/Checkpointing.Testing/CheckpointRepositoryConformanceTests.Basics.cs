@@ -156,7 +156,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
 
         await repository.SaveAsync(checkpoint);
         var change = new CurrentStageSet(2, CheckpointSamples.At(5), "never");
-        await FluentActions.Awaiting(() => repository.SaveChangeAsync(change.ApplyTo(checkpoint), change, cancelled.Token))
+        await FluentActions.Awaiting(() => repository.SaveChangeAsync(new AppliedChange(checkpoint, change), cancelled.Token))
             .Should().ThrowAsync<OperationCanceledException>();
         await ShouldLoadAsync(repository, checkpoint, "after a cancelled SaveChangeAsync");
     }

@@ -120,21 +120,6 @@ public abstract partial class CheckpointRepositoryConformanceTests
         await ShouldLoadAsync(repository, checkpoint, "after a second change");
     }
 
-    /// <summary>A checkpoint that is not the result of the change (different versions) is refused with an <see cref="ArgumentException"/>.</summary>
-    /// <returns>A task that completes when the test is done.</returns>
-    [Fact]
-    public async Task SaveChange_CheckpointNotTheResultOfTheChange_ThrowsArgumentException()
-    {
-        var repository = await OpenRepositoryAsync();
-        var checkpoint = CheckpointSamples.Minimal(NewCardId("mismatch"));
-        await repository.SaveAsync(checkpoint);
-        var change = new CurrentStageSet(2, CheckpointSamples.At(20), "analyze");
-
-        await FluentActions.Awaiting(() => repository.SaveChangeAsync(checkpoint, change)).Should().ThrowAsync<ArgumentException>();
-
-        await ShouldLoadAsync(repository, checkpoint, "after a refused SaveChangeAsync");
-    }
-
     /// <summary>Text of every kind survives: emoji, combining marks, right-to-left text, NUL and other control characters, JSON-looking strings.</summary>
     /// <returns>A task that completes when the test is done.</returns>
     [Fact]

@@ -110,7 +110,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
                 var checkpoint = CheckpointSamples.Minimal(id);
                 await FluentActions.Awaiting(() => repository.SaveAsync(checkpoint)).Should().ThrowAsync<ArgumentException>(because);
                 var change = new CurrentStageSet(2, CheckpointSamples.At(1), "s");
-                await FluentActions.Awaiting(() => repository.SaveChangeAsync(change.ApplyTo(checkpoint), change)).Should().ThrowAsync<ArgumentException>(because);
+                await FluentActions.Awaiting(() => repository.SaveChangeAsync(new AppliedChange(checkpoint, change))).Should().ThrowAsync<ArgumentException>(because);
             }
         }
 

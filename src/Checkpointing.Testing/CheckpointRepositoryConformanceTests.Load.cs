@@ -85,7 +85,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
                         current.Version + 1, CheckpointSamples.At(u), $"writer-{w}", CheckpointSamples.Response($"writer {w} update {u}", model: null));
                     try
                     {
-                        await repositories[w].SaveChangeAsync(change.ApplyTo(current), change);
+                        await repositories[w].SaveChangeAsync(new AppliedChange(current, change));
                         break;
                     }
                     catch (CheckpointConflictException)

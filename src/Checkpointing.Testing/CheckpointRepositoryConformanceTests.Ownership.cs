@@ -134,7 +134,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
         checkpoint = await ApplyAndSaveAsync(owner, checkpoint, new CurrentStageSet(2, CheckpointSamples.At(20), "owner"));
 
         var intruder = new CurrentStageSet(3, CheckpointSamples.At(21), "intruder");
-        await FluentActions.Awaiting(() => other.SaveChangeAsync(intruder.ApplyTo(checkpoint), intruder)).Should().ThrowAsync<CheckpointLockedException>();
+        await FluentActions.Awaiting(() => other.SaveChangeAsync(new AppliedChange(checkpoint, intruder))).Should().ThrowAsync<CheckpointLockedException>();
         await FluentActions.Awaiting(() => other.SaveAsync(CheckpointSamples.Minimal(cardId, 3))).Should().ThrowAsync<CheckpointLockedException>();
         await FluentActions.Awaiting(() => other.DeleteAsync(cardId)).Should().ThrowAsync<CheckpointLockedException>();
         (await other.LoadAsync(cardId)).ShouldMatch(checkpoint, "a non-owner can read");

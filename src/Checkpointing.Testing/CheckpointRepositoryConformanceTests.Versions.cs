@@ -59,7 +59,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
         var stored = await ApplyAndSaveAsync(repository, original, new CurrentStageSet(2, CheckpointSamples.At(20), "first"));
 
         var stale = new CurrentStageSet(2, CheckpointSamples.At(21), "stale");
-        var conflict = (await FluentActions.Awaiting(() => repository.SaveChangeAsync(stale.ApplyTo(original), stale))
+        var conflict = (await FluentActions.Awaiting(() => repository.SaveChangeAsync(new AppliedChange(original, stale)))
             .Should().ThrowAsync<CheckpointConflictException>()).Which;
         conflict.CardId.Should().Be(cardId);
         conflict.StoredVersion.Should().Be(2);
@@ -67,7 +67,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
 
         var skippingBase = stored with { Version = 3 };
         var skipping = new LlmResponseCached(4, CheckpointSamples.At(22), "analyze", CheckpointSamples.Response("skipping"));
-        conflict = (await FluentActions.Awaiting(() => repository.SaveChangeAsync(skipping.ApplyTo(skippingBase), skipping))
+        conflict = (await FluentActions.Awaiting(() => repository.SaveChangeAsync(new AppliedChange(skippingBase, skipping)))
             .Should().ThrowAsync<CheckpointConflictException>()).Which;
         conflict.StoredVersion.Should().Be(2);
         conflict.AttemptedVersion.Should().Be(4);
@@ -86,7 +86,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
         var cardId = NewCardId("missing-change");
         var change = new CurrentStageSet(3, CheckpointSamples.At(20), "analyze");
 
-        var conflict = (await FluentActions.Awaiting(() => repository.SaveChangeAsync(change.ApplyTo(CheckpointSamples.Minimal(cardId, 2)), change))
+        var conflict = (await FluentActions.Awaiting(() => repository.SaveChangeAsync(new AppliedChange(CheckpointSamples.Minimal(cardId, 2), change)))
             .Should().ThrowAsync<CheckpointConflictException>()).Which;
 
         conflict.StoredVersion.Should().Be(0);
@@ -108,7 +108,7 @@ public abstract partial class CheckpointRepositoryConformanceTests
 
         var winner = await ApplyAndSaveAsync(first, seenByFirst, new CurrentStageSet(2, CheckpointSamples.At(20), "winner"));
         var loser = new CurrentStageSet(2, CheckpointSamples.At(21), "loser");
-        var conflict = (await FluentActions.Awaiting(() => second.SaveChangeAsync(loser.ApplyTo(seenBySecond), loser))
+        var conflict = (await FluentActions.Awaiting(() => second.SaveChangeAsync(new AppliedChange(seenBySecond, loser)))
             .Should().ThrowAsync<CheckpointConflictException>()).Which;
 
         conflict.StoredVersion.Should().Be(2);

@@ -154,9 +154,9 @@ public abstract partial class CheckpointRepositoryConformanceTests : IAsyncLifet
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(change);
-        var next = change.ApplyTo(checkpoint);
-        await repository.SaveChangeAsync(next, change);
-        return next;
+        var applied = new AppliedChange(checkpoint, change);
+        await repository.SaveChangeAsync(applied);
+        return applied.Checkpoint;
     }
 
     /// <summary>Checks that the same and a freshly opened repository load <paramref name="expected"/>.</summary>

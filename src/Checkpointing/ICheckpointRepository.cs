@@ -45,15 +45,14 @@ public interface ICheckpointRepository
     Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Stores one change. A store may persist only <paramref name="change"/> (a journal record, a row) or the whole
-    /// <paramref name="checkpoint"/>; either way a later <see cref="LoadAsync"/> returns <paramref name="checkpoint"/>.
+    /// Stores one change. A store may persist only <see cref="AppliedChange.Change"/> (a journal record, a row) or the
+    /// whole <see cref="AppliedChange.Checkpoint"/>; either way a later <see cref="LoadAsync"/> returns that checkpoint.
     /// </summary>
-    /// <param name="checkpoint">The checkpoint with the change applied (<c>change.ApplyTo(previous)</c>).</param>
-    /// <param name="change">The change; the stored version must be <c>change.Version - 1</c>.</param>
+    /// <param name="applied">The change and the checkpoint it produces; the stored version must be <c>applied.Change.Version - 1</c>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <exception cref="CheckpointConflictException">The stored version is not <c>change.Version - 1</c>.</exception>
+    /// <exception cref="CheckpointConflictException">The stored version is not <c>applied.Change.Version - 1</c>.</exception>
     /// <exception cref="CheckpointLockedException">Another owner holds the card.</exception>
-    Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default);
+    Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default);
 
     /// <summary>Folds every recorded change of a card into one complete stored document. A no-op for stores without a journal.</summary>
     /// <param name="cardId">The card.</param>
@@ -67,9 +66,9 @@ public interface ICheckpointRepository
     /// <param name="cardId">The card.</param>
     /// <param name="timeout">How long to wait for another owner to let go; <see cref="TimeSpan.Zero"/> fails at once.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>A handle that gives up ownership when disposed.</returns>
+    /// <returns>A handle that names the card and its owner, and gives up ownership when disposed.</returns>
     /// <exception cref="CheckpointLockedException">Another owner still holds the card when the timeout ends.</exception>
-    Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default);
+    Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores a whole checkpoint exactly as it is, its <see cref="PipelineCheckpoint.Version"/> included, replacing what

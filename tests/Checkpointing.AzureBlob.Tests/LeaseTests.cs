@@ -135,9 +135,9 @@ public sealed class LeaseTests(AzuriteFixture azurite, ITestOutputHelper output)
     {
         var current = (await repository.LoadAsync(checkpoint.CardId))!;
         var change = new CurrentStageSet(current.Version + 1, CheckpointSamples.At((int)current.Version), stage);
-        var next = change.ApplyTo(current);
-        await repository.SaveChangeAsync(next, change);
-        return next;
+        var applied = new AppliedChange(current, change);
+        await repository.SaveChangeAsync(applied);
+        return applied.Checkpoint;
     }
 
     private AzureBlobCheckpointRepository NewRepository(TimeProvider time)

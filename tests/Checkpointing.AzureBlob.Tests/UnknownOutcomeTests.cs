@@ -134,9 +134,9 @@ public sealed class UnknownOutcomeTests(AzuriteFixture azurite, ITestOutputHelpe
     {
         var version = checkpoint.Version + 1;
         var change = new LlmResponseCached(version, CheckpointSamples.At((int)version), "work", new LlmResponse($"change {version}", $"answer {version}"));
-        var next = change.ApplyTo(checkpoint);
-        await repository.SaveChangeAsync(next, change);
-        return next;
+        var applied = new AppliedChange(checkpoint, change);
+        await repository.SaveChangeAsync(applied);
+        return applied.Checkpoint;
     }
 
     private async Task<(AzureBlobCheckpointRepository Repository, LostResponses Policy, BlobContainerClient Container)> OpenAsync(Func<Request, bool> matches, int times)

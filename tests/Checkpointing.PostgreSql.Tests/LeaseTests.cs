@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Testing;
+using Checkpointing.Tests.Support;
 using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Checkpointing.PostgreSql.Tests;
@@ -41,7 +43,7 @@ public sealed class LeaseTests : IAsyncLifetime
         await managerA.SaveStageCheckpointAsync("extract", StageStatus.Completed, result: "by A");
 
         // A freezes: its renewal stops, as in a long GC pause. B gets the card once the lease expired on the database clock.
-        workerA.FindLease(cardId)!.RenewalSuspended = true;
+        workerA.SuspendLeaseRenewal(cardId);
         var claimB = await ClaimWhenAvailableAsync(workerB, "worker-b", TimeSpan.FromSeconds(20));
         claimB.CardId.Should().Be(cardId);
         claimB.FencingToken.Should().BeGreaterThan(claimA.FencingToken);
@@ -81,40 +83,49 @@ public sealed class LeaseTests : IAsyncLifetime
         // only the fencing token can refuse them.
         var cardId = $"token-only-{Guid.NewGuid():N}";
         var stale = NewRepository("stale", ShortLease);
-        var staleLease = (CardClaim)await stale.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
+        var staleLease = await stale.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
         var checkpoint = Samples.Checkpoint(cardId);
         await stale.SaveAsync(checkpoint);
         stale.LeaseRenewalSuspended = true;
         var successor = NewRepository("successor", TimeSpan.FromSeconds(30));
-        await using var successorLease = (CardClaim)await successor.AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(20));
+        await using var successorLease = await successor.AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(20));
 
         var change = new CurrentStageSet(2, Samples.At(1), "stale");
-        await FluentActions.Awaiting(() => stale.SaveChangeAsync(change.ApplyTo(checkpoint), change)).Should().ThrowAsync<CheckpointLeaseLostException>();
+        await FluentActions.Awaiting(() => stale.SaveChangeAsync(new AppliedChange(checkpoint, change))).Should().ThrowAsync<CheckpointLeaseLostException>();
         await FluentActions.Awaiting(() => stale.SaveAsync(Samples.Checkpoint(cardId, version: 2))).Should().ThrowAsync<CheckpointLeaseLostException>();
         await FluentActions.Awaiting(() => stale.DeleteAsync(cardId)).Should().ThrowAsync<CheckpointLeaseLostException>();
         staleLease.IsLost.Should().BeTrue();
         (await successor.LoadAsync(cardId)).ShouldMatch(checkpoint, "no stale write landed");
 
         var next = new CurrentStageSet(2, Samples.At(2), "successor");
-        await successor.SaveChangeAsync(next.ApplyTo(checkpoint), next);
+        await successor.SaveChangeAsync(new AppliedChange(checkpoint, next));
         (await stale.LoadAsync(cardId))!.CurrentStage.Should().Be("successor");
         await staleLease.DisposeAsync();
-        await successor.SaveChangeAsync(next.ApplyTo(checkpoint).Apply(new CurrentStageSet(3, Samples.At(3), "still mine")), new CurrentStageSet(3, Samples.At(3), "still mine"));
+        await successor.SaveChangeAsync(new AppliedChange(next.ApplyTo(checkpoint), new CurrentStageSet(3, Samples.At(3), "still mine")));
     }
 
     [Fact]
     public async Task Renewal_KeepsTheLeaseBeyondItsDuration_AndReleaseFreesTheCardAtOnce()
     {
+        // Renewals run on the client's clock (a fake one here), expiry on the database's: each third of the lease moved
+        // on the fake clock is one renewal, which moves the expiry the database grants.
         var cardId = $"renewed-{Guid.NewGuid():N}";
-        var holder = NewRepository("holder", TimeSpan.FromSeconds(1.5));
-        var ownership = (CardClaim)await holder.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
-        var firstExpiry = ownership.LeaseExpiresAt;
+        var time = new FakeTimeProvider(FakeClockDriver.Epoch);
+        var lease = TimeSpan.FromSeconds(30);
+        var holder = NewRepository("holder", lease, time);
+        var ownership = await holder.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
+        var expiry = ownership.LeaseExpiresAt;
 
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        for (var renewal = 1; renewal <= 4; renewal++)
+        {
+            time.Advance(lease / 3);
+            var before = expiry;
+            (await FakeClockDriver.WhenAsync(() => ownership.LeaseExpiresAt > before)).Should().BeTrue($"renewal {renewal} moves the expiry on");
+            expiry = ownership.LeaseExpiresAt;
+        }
 
         await FluentActions.Awaiting(() => NewRepository("other").AcquireOwnershipAsync(cardId, TimeSpan.Zero))
-            .Should().ThrowAsync<CheckpointLockedException>("the holder renews its 1.5 s lease every half second");
-        ownership.LeaseExpiresAt.Should().BeAfter(firstExpiry);
+            .Should().ThrowAsync<CheckpointLockedException>("the holder renewed its lease past its first expiry");
         ownership.IsLost.Should().BeFalse();
         await ownership.DisposeAsync();
         await using var other = await NewRepository("other").AcquireOwnershipAsync(cardId, TimeSpan.Zero);
@@ -125,10 +136,10 @@ public sealed class LeaseTests : IAsyncLifetime
     {
         var cardId = $"crashed-{Guid.NewGuid():N}";
         var crashed = NewRepository("crashed", ShortLease);
-        var crashedLease = (CardClaim)await crashed.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
+        var crashedLease = await crashed.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
         crashed.LeaseRenewalSuspended = true;
 
-        await using var taken = (CardClaim)await NewRepository("successor").AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(20));
+        await using var taken = await NewRepository("successor").AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(20));
 
         var grantedAt = taken.LeaseExpiresAt - taken.LeaseDuration;
         grantedAt.Should().BeOnOrAfter(crashedLease.LeaseExpiresAt, "the card is taken only once the old lease expired on the database clock");
@@ -141,20 +152,20 @@ public sealed class LeaseTests : IAsyncLifetime
     {
         var cardId = $"unowned-{Guid.NewGuid():N}";
         var holder = NewRepository("holder", ShortLease);
-        var lease = (CardClaim)await holder.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
+        var lease = await holder.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
         var checkpoint = Samples.Checkpoint(cardId);
         await holder.SaveAsync(checkpoint);
         var outsider = NewRepository("outsider");
         var change = new CurrentStageSet(2, Samples.At(1), "outsider");
 
-        await FluentActions.Awaiting(() => outsider.SaveChangeAsync(change.ApplyTo(checkpoint), change)).Should().ThrowAsync<CheckpointLockedException>();
+        await FluentActions.Awaiting(() => outsider.SaveChangeAsync(new AppliedChange(checkpoint, change))).Should().ThrowAsync<CheckpointLockedException>();
 
         holder.LeaseRenewalSuspended = true;
         await WaitUntilAsync(async () =>
         {
             try
             {
-                await outsider.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+                await outsider.SaveChangeAsync(new AppliedChange(checkpoint, change));
                 return true;
             }
             catch (CheckpointLockedException)
@@ -164,7 +175,7 @@ public sealed class LeaseTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(20));
 
         var late = new CurrentStageSet(3, Samples.At(2), "holder, late");
-        await FluentActions.Awaiting(() => holder.SaveChangeAsync(late.ApplyTo(change.ApplyTo(checkpoint)), late))
+        await FluentActions.Awaiting(() => holder.SaveChangeAsync(new AppliedChange(change.ApplyTo(checkpoint), late)))
             .Should().ThrowAsync<CheckpointLeaseLostException>("a write without ownership moved the token on");
         lease.IsLost.Should().BeTrue();
         (await outsider.LoadAsync(cardId))!.CurrentStage.Should().Be("outsider");
@@ -232,11 +243,14 @@ public sealed class LeaseTests : IAsyncLifetime
         }
     }
 
-    private PostgreSqlCheckpointRepository NewRepository(string workerId, TimeSpan? leaseDuration = null)
+    private PostgreSqlCheckpointRepository NewRepository(string workerId, TimeSpan? leaseDuration = null, TimeProvider? time = null)
     {
         var repository = new PostgreSqlCheckpointRepository(
             _server.DataSource,
-            new PostgreSqlCheckpointRepositoryOptions { Schema = _schema, WorkerId = workerId, LeaseDuration = leaseDuration ?? ShortLease });
+            new PostgreSqlCheckpointRepositoryOptions
+            {
+                Schema = _schema, WorkerId = workerId, LeaseDuration = leaseDuration ?? ShortLease, TimeProvider = time ?? TimeProvider.System,
+            });
         lock (_repositories)
         {
             _repositories.Add(repository);

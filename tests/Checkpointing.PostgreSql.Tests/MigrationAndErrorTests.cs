@@ -101,12 +101,13 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
         var repository = new PostgreSqlCheckpointRepository(connectionString);
 
         var error = (await FluentActions.Awaiting(() => repository.LoadAsync("card"))
-            .Should().ThrowAsync<CheckpointStoreUnavailableException>()).Which;
+            .Should().ThrowAsync<PostgreSqlStoreUnavailableException>()).Which;
 
         error.Message.Should().Contain($"127.0.0.1:{port}").And.Contain("nowhere").And.NotContain("secret-password");
         error.Host.Should().Be("127.0.0.1");
         error.Port.Should().Be(port);
-        error.Should().BeAssignableTo<CheckpointException>();
+        error.Should().BeAssignableTo<CheckpointStoreUnavailableException>("every store raises the core type for an unreachable store");
+        error.Store.Should().Be($"postgresql://127.0.0.1:{port}/nowhere");
         await using var manager = new CheckpointManager("card", repository);
         await FluentActions.Awaiting(() => manager.CreateCheckpointAsync(3)).Should().ThrowAsync<CheckpointStoreUnavailableException>();
     }
@@ -131,7 +132,8 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
                 _server.ConnectionStringFor(role, "limited"), new PostgreSqlCheckpointRepositoryOptions { Schema = _schema });
 
             var error = (await FluentActions.Awaiting(() => limited.LoadAsync("card"))
-                .Should().ThrowAsync<CheckpointStorePermissionException>("the role may not create the schema")).Which;
+                .Should().ThrowAsync<PostgreSqlStorePermissionException>("the role may not create the schema")).Which;
+            error.Should().BeAssignableTo<CheckpointStorePermissionException>().And.BeAssignableTo<CheckpointStoreUnavailableException>();
             error.Schema.Should().Be(_schema);
             error.User.Should().Be(role);
             error.Message.Should().Contain(_schema).And.Contain(role);

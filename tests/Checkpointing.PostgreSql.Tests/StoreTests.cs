@@ -87,8 +87,9 @@ public sealed class StoreTests : IAsyncLifetime
         ];
         foreach (var change in changes)
         {
-            checkpoint = checkpoint.Apply(change);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
         }
 
         var after = await ReadRowAsync(cardId);
@@ -117,8 +118,9 @@ public sealed class StoreTests : IAsyncLifetime
         for (var i = 0; i < 40 && !folded; i++)
         {
             var change = new LlmResponseCached(checkpoint.Version + 1, Samples.At(i), "grow", Samples.Response($"grow {i}", 200));
-            checkpoint = checkpoint.Apply(change);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
             folded = (await ReadRowAsync(cardId)).DocumentVersion == checkpoint.Version;
         }
 
@@ -138,8 +140,9 @@ public sealed class StoreTests : IAsyncLifetime
         for (var i = 0; i < 5; i++)
         {
             var change = new LlmResponseCached(checkpoint.Version + 1, Samples.At(i), "s", Samples.Response($"p{i}"));
-            checkpoint = checkpoint.Apply(change);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
         }
 
         (await ReadChangesAsync(cardId)).Should().HaveCount(5);
@@ -160,10 +163,10 @@ public sealed class StoreTests : IAsyncLifetime
         var original = Samples.Checkpoint(cardId);
         await repository.SaveAsync(original);
         var winner = new CurrentStageSet(2, Samples.At(1), "winner");
-        await repository.SaveChangeAsync(original.Apply(winner), winner);
+        await repository.SaveChangeAsync(new AppliedChange(original, winner));
 
         var loser = new CurrentStageSet(2, Samples.At(2), "loser");
-        var conflict = (await FluentActions.Awaiting(() => NewRepository().SaveChangeAsync(original.Apply(loser), loser))
+        var conflict = (await FluentActions.Awaiting(() => NewRepository().SaveChangeAsync(new AppliedChange(original, loser)))
             .Should().ThrowAsync<CheckpointConflictException>()).Which;
 
         conflict.StoredVersion.Should().Be(2);
@@ -178,7 +181,7 @@ public sealed class StoreTests : IAsyncLifetime
         var repository = NewRepository();
         var cardId = $"delete-{Guid.NewGuid():N}";
         long firstToken;
-        await using (var first = (CardClaim)await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero))
+        await using (var first = await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero))
         {
             firstToken = first.FencingToken;
             await repository.SaveAsync(Samples.Checkpoint(cardId));
@@ -187,7 +190,7 @@ public sealed class StoreTests : IAsyncLifetime
 
         (await repository.ExistsAsync(cardId)).Should().BeFalse();
         (await repository.ListCardIdsAsync()).Should().NotContain(cardId);
-        await using var second = (CardClaim)await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
+        await using var second = await repository.AcquireOwnershipAsync(cardId, TimeSpan.Zero);
         second.FencingToken.Should().BeGreaterThan(firstToken, "a deleted card keeps its token so that no stale lease can match again");
     }
 

@@ -27,7 +27,7 @@ public static class Program
         var checkpoint = CheckpointSamples.Checkpoint(cardId);
         await repository.SaveAsync(checkpoint);
         var change = new CurrentStageSet(2, CheckpointSamples.At(99), "written by the child");
-        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
         Console.WriteLine("ready");
         await Task.Delay(Timeout.Infinite);
         return 0;
@@ -46,7 +46,7 @@ public static class Program
                 var change = new LlmResponseCached(current.Version + 1, CheckpointSamples.At(u), writer, new LlmResponse($"{writer} update {u}", "ok"));
                 try
                 {
-                    await repository.SaveChangeAsync(change.ApplyTo(current), change);
+                    await repository.SaveChangeAsync(new AppliedChange(current, change));
                     break;
                 }
                 catch (Exception ex) when (ex is CheckpointConflictException or CheckpointLockedException)

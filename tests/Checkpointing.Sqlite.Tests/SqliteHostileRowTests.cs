@@ -46,8 +46,9 @@ public sealed class SqliteHostileRowTests : SqliteTestBase
         var checkpoint = CheckpointSamples.Checkpoint("CARD-1");
         await repository.SaveAsync(checkpoint);
         var completed = new StatusChanged(checkpoint.Version + 1, CheckpointSamples.At(1), CheckpointStatus.Completed);
-        checkpoint = completed.ApplyTo(checkpoint);
-        await repository.SaveChangeAsync(checkpoint, completed);
+        var applied = new AppliedChange(checkpoint, completed);
+        checkpoint = applied.Checkpoint;
+        await repository.SaveChangeAsync(applied);
 
         // Forge the next row as a writer that ignored the completion would have.
         var late = CheckpointJson.SerializeChange(new CurrentStageSet(checkpoint.Version + 1, CheckpointSamples.At(2), "late"));

@@ -91,8 +91,9 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         Raw.Scalar(Database.Path, "SELECT change_count FROM checkpoints WHERE card_id = 'CARD-DOCUMENT'").Should().Be(0);
 
         var next = new StatusChanged(5, CheckpointSamples.At(40), CheckpointStatus.Paused);
-        withChanges = next.ApplyTo(withChanges);
-        await repository.SaveChangeAsync(withChanges, next);
+        var applied = new AppliedChange(withChanges, next);
+        withChanges = applied.Checkpoint;
+        await repository.SaveChangeAsync(applied);
         await repository.CompactAsync("CARD-CHANGES");
         (await Open().LoadAsync("CARD-CHANGES")).ShouldMatch(withChanges, "the upgraded database takes new changes and compacts");
     }

@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using Checkpointing.Testing;
+using Checkpointing.Tests.Support;
 using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Checkpointing.Sqlite.Tests;
@@ -47,35 +48,47 @@ public sealed class SqliteOwnershipTests : SqliteTestBase
     [Fact]
     public async Task LiveLeaseOfAnotherProcess_BlocksUntilItExpires()
     {
-        var repository = Open();
+        var time = new FakeTimeProvider(FakeClockDriver.Epoch);
+        var repository = Open(new SqliteCheckpointRepositoryOptions { TimeProvider = time });
         await repository.ListCardIdsAsync();
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + 1_500;
         Raw.Execute(
             Database.Path,
             "INSERT INTO card_owners (card_id, owner_id, acquired_at, expires_at) VALUES ('CARD-1', 'frozen-host/7/z', $now, $expires)",
-            ("$now", now),
-            ("$expires", now + 1_500));
+            ("$now", expires - 1_500),
+            ("$expires", expires));
 
-        await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero)).Should().ThrowAsync<CheckpointLockedException>();
-        var watch = Stopwatch.StartNew();
-        await using var ownership = await repository.AcquireOwnershipAsync("CARD-1", TimeSpan.FromSeconds(20));
+        time.Advance(TimeSpan.FromMilliseconds(1_499));
+        await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero))
+            .Should().ThrowAsync<CheckpointLockedException>("the lease holds until its last millisecond");
+        var waiting = repository.AcquireOwnershipAsync("CARD-1", Timeout.InfiniteTimeSpan);
+        await FakeClockDriver.AdvanceUntilAsync(time, waiting, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+        await using var ownership = await waiting;
 
-        watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(1_000)).And.BeLessThan(TimeSpan.FromSeconds(10));
+        Raw.Scalar(Database.Path, "SELECT acquired_at FROM card_owners WHERE card_id = 'CARD-1'")
+            .Should().BeGreaterThanOrEqualTo(expires, "the waiter took the card once the lease ran out, not before");
+        ownership.OwnerId.Should().MatchRegex("^[^/]+/[0-9]+/[0-9a-f]{32}$", "every store writes owner ids as machine/pid/guid");
     }
 
     [Fact]
     public async Task LeaseHeld_IsRenewedPastItsDuration()
     {
-        var options = new SqliteCheckpointRepositoryOptions { LeaseDuration = TimeSpan.FromMilliseconds(1_500) };
+        var time = new FakeTimeProvider(FakeClockDriver.Epoch);
+        var options = new SqliteCheckpointRepositoryOptions { LeaseDuration = TimeSpan.FromMilliseconds(1_500), TimeProvider = time };
         var owner = Open(options);
         var other = Open(options);
         await using var ownership = await owner.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
-        var firstExpiry = Raw.Scalar(Database.Path, "SELECT expires_at FROM card_owners");
+        long Expiry() => Raw.Scalar(Database.Path, "SELECT expires_at FROM card_owners");
+        Expiry().Should().Be(time.GetUtcNow().ToUnixTimeMilliseconds() + 1_500);
 
-        await Task.Delay(4_000);
+        for (var renewal = 1; renewal <= 8; renewal++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500)); // a third of the lease: one renewal
+            var expected = time.GetUtcNow().ToUnixTimeMilliseconds() + 1_500;
+            (await FakeClockDriver.WhenAsync(() => Expiry() == expected)).Should().BeTrue($"renewal {renewal} moves the expiry to now + the lease");
+        }
 
         await FluentActions.Awaiting(() => other.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero)).Should().ThrowAsync<CheckpointLockedException>();
-        Raw.Scalar(Database.Path, "SELECT expires_at FROM card_owners").Should().BeGreaterThan(firstExpiry + 2_000);
         await owner.SaveAsync(CheckpointSamples.Minimal("CARD-1"));
     }
 
@@ -83,38 +96,50 @@ public sealed class SqliteOwnershipTests : SqliteTestBase
     public async Task FrozenOwner_LosesItsLease_AndItsWritesAreRefused()
     {
         // The frozen owner's timers never fire: it stops renewing, as a process stopped in a debugger or by SIGSTOP would.
-        var frozen = Open(new SqliteCheckpointRepositoryOptions { LeaseDuration = TimeSpan.FromMilliseconds(500), TimeProvider = new FrozenTimers() });
-        var next = Open(new SqliteCheckpointRepositoryOptions { LeaseDuration = TimeSpan.FromSeconds(30) });
+        var time = new FakeTimeProvider(FakeClockDriver.Epoch);
+        var frozen = Open(new SqliteCheckpointRepositoryOptions { LeaseDuration = TimeSpan.FromMilliseconds(500), TimeProvider = new FrozenTimers(time) });
+        var next = Open(new SqliteCheckpointRepositoryOptions { LeaseDuration = TimeSpan.FromSeconds(30), TimeProvider = time });
         var stale = await frozen.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
         var checkpoint = CheckpointSamples.Checkpoint("CARD-1");
         await frozen.SaveAsync(checkpoint);
 
-        await using (var taken = await next.AcquireOwnershipAsync("CARD-1", TimeSpan.FromSeconds(20)))
+        var taking = next.AcquireOwnershipAsync("CARD-1", Timeout.InfiniteTimeSpan);
+        await FakeClockDriver.AdvanceUntilAsync(time, taking, TimeSpan.FromMilliseconds(25), TimeSpan.FromMinutes(1));
+        time.GetUtcNow().Should().BeOnOrAfter(FakeClockDriver.Epoch.AddMilliseconds(500), "the card is free only once the frozen lease ran out");
+        await using (var taken = await taking)
         {
             var change = new CurrentStageSet(2, CheckpointSamples.At(50), "new owner");
-            checkpoint = change.ApplyTo(checkpoint);
-            await next.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await next.SaveChangeAsync(applied);
 
             var late = new CurrentStageSet(3, CheckpointSamples.At(51), "frozen owner woke up");
-            var refused = (await FluentActions.Awaiting(() => frozen.SaveChangeAsync(late.ApplyTo(checkpoint), late))
+            var refused = (await FluentActions.Awaiting(() => frozen.SaveChangeAsync(new AppliedChange(checkpoint, late)))
                 .Should().ThrowAsync<CheckpointLockedException>()).Which;
             refused.InnerException!.Message.Should().Contain("lease ran out");
         }
 
         var after = new CurrentStageSet(3, CheckpointSamples.At(52), "still fenced");
-        await FluentActions.Awaiting(() => frozen.SaveChangeAsync(after.ApplyTo(checkpoint), after))
+        await FluentActions.Awaiting(() => frozen.SaveChangeAsync(new AppliedChange(checkpoint, after)))
             .Should().ThrowAsync<CheckpointLockedException>("an owner that lost its lease stays fenced until it lets go of the handle");
         (await next.LoadAsync("CARD-1")).ShouldMatch(checkpoint, "only the new owner's write went in");
 
         await stale.DisposeAsync();
-        checkpoint = after.ApplyTo(checkpoint);
-        await frozen.SaveChangeAsync(checkpoint, after);
+        var released = new AppliedChange(checkpoint, after);
+        checkpoint = released.Checkpoint;
+        await frozen.SaveChangeAsync(released);
         (await next.LoadAsync("CARD-1")).ShouldMatch(checkpoint);
     }
 
-    /// <summary>The system clock, with timers that never fire.</summary>
-    private sealed class FrozenTimers : TimeProvider
+    /// <summary>The clock of <paramref name="time"/>, with timers that never fire.</summary>
+    private sealed class FrozenTimers(TimeProvider time) : TimeProvider
     {
+        public override DateTimeOffset GetUtcNow() => time.GetUtcNow();
+
+        public override long GetTimestamp() => time.GetTimestamp();
+
+        public override long TimestampFrequency => time.TimestampFrequency;
+
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new NeverFires();
 
         private sealed class NeverFires : ITimer

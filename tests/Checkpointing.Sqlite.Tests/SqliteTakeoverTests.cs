@@ -33,7 +33,7 @@ public sealed class SqliteTakeoverTests : SqliteTestBase
         stored.Version.Should().Be(2);
         stored.CurrentStage.Should().Be("written by the child", "a write that returned is durable, even when its process is killed");
         var next = new CurrentStageSet(3, CheckpointSamples.At(100), "new owner");
-        await repository.SaveChangeAsync(next.ApplyTo(stored), next);
+        await repository.SaveChangeAsync(new AppliedChange(stored, next));
     }
 
     [Fact]
@@ -101,11 +101,12 @@ public sealed class SqliteTakeoverTests : SqliteTestBase
 
         await using var taken = await second.AcquireOwnershipAsync(Card, TimeSpan.Zero);
         var change = new CurrentStageSet(2, CheckpointSamples.At(50), "new owner");
-        checkpoint = change.ApplyTo(checkpoint);
-        await second.SaveChangeAsync(checkpoint, change);
+        var applied = new AppliedChange(checkpoint, change);
+        checkpoint = applied.Checkpoint;
+        await second.SaveChangeAsync(applied);
 
         var late = new CurrentStageSet(3, CheckpointSamples.At(51), "old owner");
-        await FluentActions.Awaiting(() => first.SaveChangeAsync(late.ApplyTo(checkpoint), late))
+        await FluentActions.Awaiting(() => first.SaveChangeAsync(new AppliedChange(checkpoint, late)))
             .Should().ThrowAsync<CheckpointLockedException>("the old owner's lease was superseded");
         (await second.LoadAsync(Card)).ShouldMatch(checkpoint, "only the new owner's write went in");
         await stale.DisposeAsync();

@@ -131,11 +131,9 @@ public sealed class VerifyTests : IDisposable
         var repository = new FileSystemCheckpointRepository(_dir.Path);
         var first = new PipelineCheckpoint { CheckpointId = "c-" + cardId, CardId = cardId, TotalStages = 2, Version = 1 };
         await repository.SaveAsync(first);
-        var change = new CurrentStageSet(2, DateTimeOffset.UtcNow, "MARKER-FIRST");
-        var second = change.ApplyTo(first);
-        await repository.SaveChangeAsync(second, change);
-        var last = new CurrentStageSet(3, DateTimeOffset.UtcNow, "MARKER-LAST");
-        await repository.SaveChangeAsync(last.ApplyTo(second), last);
+        var second = new AppliedChange(first, new CurrentStageSet(2, DateTimeOffset.UtcNow, "MARKER-FIRST"));
+        await repository.SaveChangeAsync(second);
+        await repository.SaveChangeAsync(new AppliedChange(second.Checkpoint, new CurrentStageSet(3, DateTimeOffset.UtcNow, "MARKER-LAST")));
         File.Exists(_dir.Combine(cardId + ".journal")).Should().BeTrue("the changes are journaled, not compacted");
     }
 

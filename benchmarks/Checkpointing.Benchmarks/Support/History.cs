@@ -62,8 +62,9 @@ internal static class History
                 LlmResponses = Workload.StageResponses(index),
             };
             var change = new StageRecorded(checkpoint.Version + 1, start.AddSeconds(index + 1), stage);
-            checkpoint = change.ApplyTo(checkpoint);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
         }
     }
 }

@@ -56,6 +56,22 @@ public sealed class CheckpointConflictException : CheckpointException
         AttemptedVersion = attemptedVersion;
     }
 
+    /// <summary>
+    /// The version rule every store keeps: a write that produces <paramref name="newVersion"/> is accepted only when the
+    /// store holds <c>newVersion - 1</c> (0 when nothing is stored). Throws when it does not.
+    /// </summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="storedVersion">The version in the store (0 when none is stored).</param>
+    /// <param name="newVersion">The version the write would produce.</param>
+    /// <exception cref="CheckpointConflictException"><paramref name="storedVersion"/> is not <c>newVersion - 1</c>.</exception>
+    public static void ThrowIfNotNext(string cardId, long storedVersion, long newVersion)
+    {
+        if (storedVersion != newVersion - 1)
+        {
+            throw new CheckpointConflictException(cardId, storedVersion, newVersion);
+        }
+    }
+
     /// <summary>Gets the card.</summary>
     public string? CardId { get; }
 

@@ -191,10 +191,7 @@ internal sealed class CardSession : IAsyncDisposable
 
     private void EnsureVersion(long newVersion)
     {
-        if (StoredVersion != newVersion - 1)
-        {
-            throw new CheckpointConflictException(CardId, StoredVersion, newVersion);
-        }
+        CheckpointConflictException.ThrowIfNotNext(CardId, StoredVersion, newVersion);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Checkpointing.FileStore;
 using Checkpointing.Json;
+using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,7 +23,7 @@ namespace Checkpointing;
 /// <item>Files are created with mode 0600 and the directory with 0700.</item>
 /// </list>
 /// </remarks>
-public sealed class FileSystemCheckpointRepository : ICheckpointRepository
+public sealed class FileSystemCheckpointRepository : ICheckpointRepository, IAsyncDisposable
 {
     /// <summary>How many times a read without the lock reads a journal that looks damaged before reporting it.</summary>
     private const int UnlockedReadAttempts = 3;
@@ -49,7 +50,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         CardLock.EnsureLockingEnabled();
         _options = options ?? new FileSystemCheckpointRepositoryOptions();
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxFileBytes, Array.MaxLength, nameof(options));
+        _options.Validate();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FileSystemCheckpointRepository>();
         Directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         CreateDirectory(Directory);
@@ -147,13 +148,12 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-
-        return WriteAsync(checkpoint.CardId, async session =>
+        ArgumentNullException.ThrowIfNull(applied);
+        return WriteAsync(applied.Checkpoint.CardId, async session =>
         {
-            await session.SaveChangeAsync(checkpoint, change, cancellationToken).ConfigureAwait(false);
+            await session.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }
@@ -178,7 +178,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         }, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var session = await OpenSessionAsync(cardId, timeout, cancellationToken).ConfigureAwait(false);
         if (!_owned.TryAdd(session.Paths.BaseName, session))
@@ -187,7 +187,17 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
             throw new CheckpointLockedException(cardId, session.Paths.Lock, TimeSpan.Zero);
         }
 
-        return new Ownership(this, session);
+        return new Ownership(this, session, cardId);
+    }
+
+    /// <summary>Releases the card locks this repository still holds (ownership handles not yet disposed).</summary>
+    /// <returns>A task that completes when they are released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var session in _owned.Values)
+        {
+            await ReleaseAsync(session).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -291,11 +301,9 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository
         await session.DisposeAsync().ConfigureAwait(false);
     }
 
-    private sealed class Ownership(FileSystemCheckpointRepository repository, CardSession session) : IAsyncDisposable
+    private sealed class Ownership(FileSystemCheckpointRepository repository, CardSession session, string cardId)
+        : CheckpointOwnership(cardId, OwnerIds.New())
     {
-        private int _disposed;
-
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(repository.ReleaseAsync(session)) : ValueTask.CompletedTask;
+        protected override ValueTask ReleaseAsync() => new(repository.ReleaseAsync(session));
     }
 }

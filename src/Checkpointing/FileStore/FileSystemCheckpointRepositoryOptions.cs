@@ -1,3 +1,5 @@
+using Checkpointing.Settings;
+
 namespace Checkpointing;
 
 /// <summary>Settings of <see cref="FileSystemCheckpointRepository"/>.</summary>
@@ -18,4 +20,16 @@ public sealed class FileSystemCheckpointRepositoryOptions
     /// <summary>Gets or sets the clock used for lock waits.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size or duration is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentNullException">The clock is not set.</exception>
+    internal void Validate()
+    {
+        var type = GetType();
+        SettingChecks.InRange(type, nameof(MaxFileBytes), MaxFileBytes, 1, Array.MaxLength);
+        SettingChecks.InRange(type, nameof(MinCompactionBytes), MinCompactionBytes, 0, long.MaxValue);
+        SettingChecks.Positive(type, nameof(LockPollInterval), LockPollInterval);
+        SettingChecks.NotNull(type, nameof(TimeProvider), TimeProvider);
+    }
 }

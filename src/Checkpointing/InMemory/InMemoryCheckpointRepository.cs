@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Checkpointing.FileStore;
+using Checkpointing.Ownership;
 
 namespace Checkpointing;
 
@@ -7,7 +8,7 @@ namespace Checkpointing;
 /// Checkpoints in process memory: for tests and for pipelines that need resume-after-exception but not
 /// resume-after-crash. Keeps every promise of <see cref="ICheckpointRepository"/> except surviving the process.
 /// </summary>
-public sealed class InMemoryCheckpointRepository : ICheckpointRepository
+public sealed class InMemoryCheckpointRepository : ICheckpointRepository, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PipelineCheckpoint> _checkpoints = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _owners = new(StringComparer.Ordinal);
@@ -60,11 +61,10 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-
-        return SaveAsync(checkpoint, cancellationToken);
+        ArgumentNullException.ThrowIfNull(applied);
+        return SaveAsync(applied.Checkpoint, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -96,7 +96,7 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
     }
 
     /// <inheritdoc/>
-    public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         CardFileName.Validate(cardId);
         var owner = _owners.GetOrAdd(cardId, static _ => new SemaphoreSlim(1, 1));
@@ -105,34 +105,29 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository
             throw new CheckpointLockedException(cardId, $"memory:{cardId}", timeout);
         }
 
-        return new Ownership(owner);
+        return new Ownership(owner, cardId);
     }
+
+    /// <summary>Does nothing: the checkpoints live as long as the repository object; it is disposable like every store.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private void Store(PipelineCheckpoint checkpoint)
     {
         lock (_writeGate)
         {
             var stored = _checkpoints.GetValueOrDefault(checkpoint.CardId)?.Version ?? 0;
-            if (stored != checkpoint.Version - 1)
-            {
-                throw new CheckpointConflictException(checkpoint.CardId, stored, checkpoint.Version);
-            }
+            CheckpointConflictException.ThrowIfNotNext(checkpoint.CardId, stored, checkpoint.Version);
 
             _checkpoints[checkpoint.CardId] = checkpoint;
         }
     }
 
-    private sealed class Ownership(SemaphoreSlim owner) : IAsyncDisposable
+    private sealed class Ownership(SemaphoreSlim owner, string cardId) : CheckpointOwnership(cardId, OwnerIds.New())
     {
-        private int _disposed;
-
-        public ValueTask DisposeAsync()
+        protected override ValueTask ReleaseAsync()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Release();
-            }
-
+            owner.Release();
             return ValueTask.CompletedTask;
         }
     }

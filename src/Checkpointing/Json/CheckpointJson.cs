@@ -14,6 +14,15 @@ public static class CheckpointJson
     /// <summary>Gets the newest schema version this library writes and reads.</summary>
     public static int SchemaVersion => CheckpointJsonNames.CurrentSchemaVersion;
 
+    /// <summary>
+    /// Gets the stored spelling of a status (<c>active</c>, <c>paused</c>, ...), for stores that keep it in a column of
+    /// its own beside the document.
+    /// </summary>
+    /// <param name="status">The status.</param>
+    /// <returns>The lower-case name the document holds.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="status"/> is not a defined status.</exception>
+    public static string StatusName(CheckpointStatus status) => StatusNames.Of(status);
+
     /// <summary>Serializes a whole checkpoint as UTF-8 JSON.</summary>
     /// <param name="checkpoint">The checkpoint.</param>
     /// <param name="indented">Whether to indent the output for people to read.</param>

@@ -189,24 +189,12 @@ internal static partial class CheckpointJsonReader
 
     /// <summary>Parses a stored checkpoint status.</summary>
     public static CheckpointStatus ParseCheckpointStatus(string value, string field, in JsonReadContext context) =>
-        value.ToLowerInvariant() switch
-        {
-            "active" => CheckpointStatus.Active,
-            "paused" => CheckpointStatus.Paused,
-            "completed" => CheckpointStatus.Completed,
-            "failed" => CheckpointStatus.Failed,
-            "resumed" => CheckpointStatus.Resumed,
-            _ => throw context.Corrupt(field, $"unknown checkpoint status '{value}'"),
-        };
+        StatusNames.TryParse(value, out CheckpointStatus status) ? status : throw context.Corrupt(field, $"unknown checkpoint status '{value}'");
 
     private static StageStatus ParseStageStatus(string value, string field, in JsonReadContext context) =>
-        value.ToLowerInvariant() switch
-        {
-            "completed" => StageStatus.Completed,
-            "failed" => StageStatus.Failed,
-            "skipped" => StageStatus.Skipped,
-            _ => throw context.Corrupt(field, $"unknown stage status '{value}' (expected completed, failed or skipped)"),
-        };
+        StatusNames.TryParse(value, out StageStatus status)
+            ? status
+            : throw context.Corrupt(field, $"unknown stage status '{value}' (expected completed, failed or skipped)");
 
     /// <summary>
     /// Reads the stage records. Large documents are read on all cores (a parsed document is safe to read

@@ -32,7 +32,7 @@ internal static class CheckpointJsonWriter
         writer.WriteStartObject();
         writer.WriteString(N.CheckpointId, checkpoint.CheckpointId);
         writer.WriteString(N.CardId, checkpoint.CardId);
-        writer.WriteString(N.Status, ToJson(checkpoint.Status));
+        writer.WriteString(N.Status, StatusNames.Of(checkpoint.Status));
         WriteTimestamp(writer, N.CreatedAt, checkpoint.CreatedAt);
         WriteTimestamp(writer, N.UpdatedAt, checkpoint.UpdatedAt);
         WriteStrings(writer, N.CompletedStages, checkpoint.CompletedStages);
@@ -109,7 +109,7 @@ internal static class CheckpointJsonWriter
                 break;
             case StatusChanged status:
                 writer.WriteString(N.ChangeType, "status");
-                writer.WriteString(N.Status, ToJson(status.Status));
+                writer.WriteString(N.Status, StatusNames.Of(status.Status));
                 writer.WriteString(N.ChangeReason, status.Reason);
                 break;
             case CheckpointResumed:
@@ -127,7 +127,7 @@ internal static class CheckpointJsonWriter
     {
         writer.WriteStartObject();
         writer.WriteString(N.StageName, stage.StageName);
-        writer.WriteString(N.Status, ToJson(stage.Status));
+        writer.WriteString(N.Status, StatusNames.Of(stage.Status));
         WriteTimestamp(writer, N.StartTime, stage.StartTime);
         WriteTimestamp(writer, N.EndTime, stage.EndTime);
         writer.WriteNumber(N.DurationSeconds, stage.Duration.TotalSeconds);
@@ -216,26 +216,6 @@ internal static class CheckpointJsonWriter
         WriteAdditional(writer, response.AdditionalProperties, response, OwnedFieldNames.IsWrittenFor);
         writer.WriteEndObject();
     }
-
-    /// <summary>The stored spelling of a checkpoint status.</summary>
-    public static string ToJson(CheckpointStatus status) => status switch
-    {
-        CheckpointStatus.Active => "active",
-        CheckpointStatus.Paused => "paused",
-        CheckpointStatus.Completed => "completed",
-        CheckpointStatus.Failed => "failed",
-        CheckpointStatus.Resumed => "resumed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown checkpoint status."),
-    };
-
-    /// <summary>The stored spelling of a stage status.</summary>
-    public static string ToJson(StageStatus status) => status switch
-    {
-        StageStatus.Completed => "completed",
-        StageStatus.Failed => "failed",
-        StageStatus.Skipped => "skipped",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown stage status."),
-    };
 
     private static void WriteTimestamp(Utf8JsonWriter writer, string name, DateTimeOffset? value)
     {

@@ -20,7 +20,7 @@ internal static class StageMetadataRules
             return;
         }
 
-        foreach (var key in (ReadOnlySpan<string>)[CheckpointManager.FingerprintKey, CheckpointCreator.ErrorTypeKey])
+        foreach (var key in (ReadOnlySpan<string>)[StageReuse.FingerprintKey, CheckpointCreator.ErrorTypeKey])
         {
             if (metadata.TryGetValue(key, out var text) && text.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
             {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Checkpointing.FileStore;
 using Checkpointing.LlmCache;
 using Checkpointing.Manager;
+using Checkpointing.Pipeline;
 using Checkpointing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,7 +32,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private readonly CheckpointRestorer _restorer;
     private readonly LlmResponseCache _cache = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IAsyncDisposable? _ownership;
+    private CheckpointOwnership? _ownership;
 
     private JsonSerializerOptions SerializerOptions => _options.SerializerOptions ?? CheckpointSerializerDefaults.Options;
     private volatile PipelineCheckpoint? _checkpoint;
@@ -68,6 +69,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         _logger = (loggerFactory ?? _options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CheckpointManager>();
         _creator = new CheckpointCreator(_options.TimeProvider, _options.SerializerOptions ?? CheckpointSerializerDefaults.Options);
         _restorer = new CheckpointRestorer(repository, _logger);
+        _reuse = new StageReuse(cardId, _logger);
     }
 
     /// <summary>
@@ -120,6 +122,19 @@ public sealed partial class CheckpointManager : IAsyncDisposable
                 EndTime = endTime,
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Records an attempt at a stage; the same as the overload with one parameter per field of <paramref name="attempt"/>.
+    /// </summary>
+    /// <param name="attempt">The stage, its outcome and what it produced.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the record is durable.</returns>
+    public Task SaveStageCheckpointAsync(StageAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        ArgumentException.ThrowIfNullOrWhiteSpace(attempt.StageName, nameof(attempt));
+        return SaveStageCoreAsync(attempt, cancellationToken);
     }
 
     /// <summary>Records which stage the pipeline is working on.</summary>
@@ -218,81 +233,6 @@ public sealed partial class CheckpointManager : IAsyncDisposable
             return true;
         }, cancellationToken);
 
-    /// <summary>
-    /// Compacts the stored document and gives up ownership of the card. Never throws: every change that returned is
-    /// already durable, so a failed compaction (or a store disposed before this manager) is logged and the card is
-    /// released all the same.
-    /// </summary>
-    /// <returns>A task that completes when ownership is released.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            if (_ownership is not null && _checkpoint is not null)
-            {
-                await CompactQuietlyAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            try
-            {
-                await ReleaseOwnershipAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-    }
-
-    /// <summary>Gives the card up; a store that cannot release it any more (disposed, unreachable) lets it expire.</summary>
-    private async Task ReleaseOwnershipAsync()
-    {
-        if (_ownership is not { } ownership)
-        {
-            return;
-        }
-
-        _ownership = null;
-        try
-        {
-            await ownership.DisposeAsync().ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Disposal must not throw past a durable state; the failure is logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.ReleaseFailed(_logger, CardId, ex);
-        }
-    }
-
-    /// <summary>Folds the journal into the snapshot after a durable change; a failure only leaves the journal longer.</summary>
-    private async Task CompactQuietlyAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _repository.CompactAsync(CardId, cancellationToken).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The change before it is durable; a compaction failure must not report it as failed.
-        catch (ObjectDisposedException ex)
-        {
-            Log.StoreDisposedFirst(_logger, CardId, ex);
-        }
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.CompactionFailed(_logger, CardId, ex);
-        }
-    }
-
     private static FileSystemCheckpointRepository CreateFileRepository(CheckpointManagerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -338,16 +278,11 @@ public sealed partial class CheckpointManager : IAsyncDisposable
 
     private async Task PersistAsync(CheckpointChange change, CancellationToken cancellationToken)
     {
-        var next = change.ApplyTo(RequireCheckpoint());
+        var applied = new AppliedChange(RequireCheckpoint(), change);
         var writeStarted = _options.TimeProvider.GetTimestamp();
-        await _repository.SaveChangeAsync(next, change, cancellationToken).ConfigureAwait(false);
+        await _repository.SaveChangeAsync(applied, cancellationToken).ConfigureAwait(false);
         StoreWriteTelemetry.Record(_options.TimeProvider, writeStarted, change);
-        _checkpoint = next;
-    }
-
-    private async Task EnsureOwnershipAsync(CancellationToken cancellationToken)
-    {
-        _ownership ??= await _repository.AcquireOwnershipAsync(CardId, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        _checkpoint = applied.Checkpoint;
     }
 
     /// <summary>The checkpoint, when it may still change: a completed run is kept as it is.</summary>

@@ -14,12 +14,8 @@ internal sealed class CheckpointRestorer
         _logger = logger;
     }
 
-    /// <summary>
-    /// Active, paused, resumed and failed runs can be resumed (a failed stage is retried); completed ones cannot.
-    /// The Python manager refused resumed runs, so a run that crashed twice could not go on; this one can.
-    /// </summary>
-    public static bool IsResumable(PipelineCheckpoint? checkpoint) =>
-        checkpoint is { Status: CheckpointStatus.Active or CheckpointStatus.Paused or CheckpointStatus.Resumed or CheckpointStatus.Failed };
+    /// <summary>Tells whether a stored run can be resumed (see <see cref="CheckpointStatusExtensions.IsResumable"/>).</summary>
+    public static bool IsResumable(PipelineCheckpoint? checkpoint) => checkpoint is not null && checkpoint.Status.IsResumable();
 
     /// <summary>Tells whether the stored run can be resumed; a stored run that cannot be read cannot, and is logged.</summary>
     public async Task<bool> CanResumeAsync(string cardId, CancellationToken cancellationToken)

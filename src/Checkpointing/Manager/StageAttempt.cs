@@ -1,13 +1,22 @@
 using System.Text.Json;
 
-namespace Checkpointing.Manager;
+namespace Checkpointing;
 
-/// <summary>What a caller reports about one attempt at a stage; <see cref="CheckpointCreator.CreateStage"/> turns it into a record.</summary>
+/// <summary>
+/// One attempt at a stage, as <see cref="CheckpointManager.SaveStageCheckpointAsync(StageAttempt, CancellationToken)"/>
+/// records it: the outcome and what the attempt produced. Only <see cref="StageName"/> and <see cref="Status"/> are
+/// required.
+/// </summary>
 /// <param name="StageName">The stage.</param>
 /// <param name="Status">The outcome.</param>
-internal sealed record StageAttempt(string StageName, StageStatus Status)
+/// <example>
+/// <code>
+/// await manager.SaveStageCheckpointAsync(new StageAttempt("analyze", StageStatus.Completed) { Result = analysis, StartTime = started });
+/// </code>
+/// </example>
+public sealed record StageAttempt(string StageName, StageStatus Status)
 {
-    /// <summary>Gets the result, serialized to JSON when the record is made.</summary>
+    /// <summary>Gets the result, serialized to JSON when the record is made; read it back with <see cref="StageCheckpoint.GetResult{T}"/>.</summary>
     public object? Result { get; init; }
 
     /// <summary>Gets the paths of files the attempt produced.</summary>
@@ -25,6 +34,6 @@ internal sealed record StageAttempt(string StageName, StageStatus Status)
     /// <summary>Gets when the attempt ended; by default now.</summary>
     public DateTimeOffset? EndTime { get; init; }
 
-    /// <summary>Gets metadata to set on the stage record, over what earlier attempts left.</summary>
-    public IReadOnlyDictionary<string, JsonElement>? Metadata { get; init; }
+    /// <summary>Gets metadata the library sets on the stage record (fingerprint, error type, ...), over what earlier attempts left.</summary>
+    internal IReadOnlyDictionary<string, JsonElement>? Metadata { get; init; }
 }

@@ -1,3 +1,5 @@
+using Checkpointing.Pipeline;
+
 namespace Checkpointing;
 
 /// <summary>What a run's LLM calls cost, per stage and in total, and what resumes saved by reusing cached responses.</summary>
@@ -13,33 +15,7 @@ public sealed record CostReport(IReadOnlyList<StageCost> Stages, LlmUsageTotals 
     public static CostReport For(PipelineCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var stages = new List<StageCost>();
-        var total = LlmUsageTotals.Empty;
-        var saved = LlmUsageTotals.Empty;
-        var names = checkpoint.StageCheckpoints.Keys.Concat(checkpoint.PendingLlmResponses.Keys.Except(checkpoint.StageCheckpoints.Keys));
-        try
-        {
-            foreach (var name in names)
-            {
-                checkpoint.StageCheckpoints.TryGetValue(name, out var stage);
-                var responses = (stage?.LlmResponses ?? []).Concat(checkpoint.PendingLlmResponses.GetValueOrDefault(name) ?? []);
-                var usage = responses.Aggregate(LlmUsageTotals.Empty, static (sum, response) => sum.Add(response));
-                var stageSaved = stage is not null && stage.Metadata.TryGetValue(global::Checkpointing.Pipeline.SavedByCache.MetadataKey, out var json)
-                    ? global::Checkpointing.Pipeline.SavedByCache.TryRead(json) ?? LlmUsageTotals.Empty
-                    : LlmUsageTotals.Empty;
-                stages.Add(new StageCost(name, usage, stageSaved));
-                total = total.Add(usage);
-                saved = saved.Add(stageSaved);
-            }
-        }
-        catch (OverflowException ex)
-        {
-            throw new CheckpointCorruptedException(
-                $"Card '{checkpoint.CardId}': the LLM usage stored for its stages sums past what a cost report holds (tokens past Int64, costs past Decimal); the stored usage is damaged.",
-                ex);
-        }
-
-        return new CostReport(stages, total, saved);
+        return CostReports.Of(checkpoint);
     }
 
     /// <summary>Describes the report on several lines: the total, what the cache saved, then each stage.</summary>

@@ -62,23 +62,34 @@ public sealed record LlmRequest
 
     /// <summary>Gets the cache key: 64 lower-case hex characters of SHA-256 over <see cref="GetCanonicalJson"/>.</summary>
     /// <exception cref="InvalidOperationException">Neither or both of <see cref="Prompt"/> and <see cref="Messages"/> are set.</exception>
+    /// <remarks>
+    /// <see cref="CheckpointManager.GetOrAddLlmResponseAsync"/> finds answers in a stage by this key, and stores it with
+    /// each answer as <see cref="LlmResponse.RequestKey"/>. <see cref="CheckpointManager.GetCachedLlmResponse"/> is the
+    /// other lookup: by the SHA-256 of the prompt text alone (and the model when given), which every stored answer has.
+    /// </remarks>
     public string CacheKey =>
         ComputedKeys.TryGetValue(this, out var key) ? key : ComputedKeys.GetValue(this, static request => LlmRequestCanonicalizer.ComputeKey(request));
 
     /// <summary>Gets the text stored as <see cref="LlmResponse.Prompt"/>: the prompt, or the messages as <c>role: content</c> lines.</summary>
     public string PromptText => Prompt ?? string.Join('\n', (Messages ?? []).Select(m => $"{m.Role}: {m.Content}"));
 
-    /// <summary>Creates a completion-style request.</summary>
+    /// <summary>Creates a completion-style request. Both factories take what is asked first and the model last.</summary>
     /// <param name="prompt">The prompt.</param>
     /// <param name="model">The model.</param>
     /// <returns>The request.</returns>
     public static LlmRequest ForPrompt(string prompt, string? model = null) => new() { Prompt = prompt, Model = model };
 
-    /// <summary>Creates a chat-style request.</summary>
+    /// <summary>Creates a chat-style request. Both factories take what is asked first and the model last.</summary>
+    /// <param name="messages">The messages, in order.</param>
     /// <param name="model">The model.</param>
-    /// <param name="messages">The messages.</param>
     /// <returns>The request.</returns>
-    public static LlmRequest ForChat(string? model, params LlmMessage[] messages) => new() { Messages = messages, Model = model };
+    /// <example><code>LlmRequest.ForChat([new("system", "Be brief."), new("user", "Plan it")], model: "gpt-4o")</code></example>
+    /// <exception cref="ArgumentNullException"><paramref name="messages"/> is <see langword="null"/>.</exception>
+    public static LlmRequest ForChat(IReadOnlyList<LlmMessage> messages, string? model = null)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return new() { Messages = [.. messages], Model = model };
+    }
 
     /// <summary>Returns the canonical JSON the cache key hashes: sorted keys, no whitespace, nulls omitted.</summary>
     /// <returns>The canonical JSON.</returns>

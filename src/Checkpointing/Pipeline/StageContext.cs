@@ -6,17 +6,30 @@ namespace Checkpointing;
 /// </summary>
 public sealed class StageContext
 {
-    private readonly CheckpointManager _manager;
+    private readonly MemoizedLlmCall _llmCall;
     private readonly List<LlmResponse> _responses = [];
     private readonly List<string> _artifacts = [];
     private readonly object _gate = new();
     private LlmUsageTotals _savedByCache = LlmUsageTotals.Empty;
 
-    internal StageContext(CheckpointManager manager, string stageName)
+    /// <summary>Initializes the context of one run of a stage.</summary>
+    /// <param name="stageName">The stage.</param>
+    /// <param name="checkpoint">The checkpoint as the stage starts.</param>
+    /// <param name="llmCall">Answers an LLM request of this stage from the cache, or calls and stores it write-ahead.</param>
+    internal StageContext(string stageName, PipelineCheckpoint checkpoint, MemoizedLlmCall llmCall)
     {
-        _manager = manager;
         StageName = stageName;
+        Checkpoint = checkpoint;
+        _llmCall = llmCall;
     }
+
+    /// <summary>Answers an LLM request of a stage from the cache, or makes the call and stores its answer write-ahead.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="call">The paid call.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The response, and whether it came from the cache.</returns>
+    internal delegate Task<(LlmResponse Response, bool FromCache)> MemoizedLlmCall(
+        LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken);
 
     /// <summary>
     /// Gets the stage whose work is running on this asynchronous flow, or <see langword="null"/> outside
@@ -37,7 +50,7 @@ public sealed class StageContext
     public string StageName { get; }
 
     /// <summary>Gets the checkpoint as it was when the stage started.</summary>
-    public PipelineCheckpoint Checkpoint => _manager.Checkpoint!;
+    public PipelineCheckpoint Checkpoint { get; }
 
     /// <summary>Gets the LLM responses gathered so far, in order.</summary>
     public IReadOnlyList<LlmResponse> LlmResponses
@@ -86,7 +99,7 @@ public sealed class StageContext
     public async Task<LlmResponse> GetOrAddLlmResponseAsync(
         LlmRequest request, Func<CancellationToken, Task<LlmResponse>> call, CancellationToken cancellationToken = default)
     {
-        var (response, fromCache) = await _manager.GetOrAddLlmResponseObservedAsync(StageName, request, call, cancellationToken).ConfigureAwait(false);
+        var (response, fromCache) = await _llmCall(request, call, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _responses.Add(response);

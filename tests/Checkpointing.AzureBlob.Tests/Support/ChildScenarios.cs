@@ -44,7 +44,7 @@ public static class ChildScenarios
                     var change = new LlmResponseCached(version, DateTimeOffset.UnixEpoch.AddSeconds(version), "work", new LlmResponse($"change {version}", $"answer {version}"));
                     try
                     {
-                        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+                        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
                     }
                     catch (CheckpointLeaseLostException)
                     {

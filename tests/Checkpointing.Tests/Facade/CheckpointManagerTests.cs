@@ -147,6 +147,36 @@ public sealed class CheckpointManagerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SaveStageCheckpoint_WithAnAttemptRecord_StoresWhatTheParameterOverloadStores()
+    {
+        await _manager.CreateCheckpointAsync(2);
+        var start = _clock.GetUtcNow();
+        _clock.Advance(TimeSpan.FromSeconds(7));
+        var response = Stages.Response("p");
+
+        await _manager.SaveStageCheckpointAsync(new StageAttempt("plan", StageStatus.Failed)
+        {
+            Result = new { summary = "partial" },
+            Artifacts = ["plan.md"],
+            LlmResponses = [response],
+            ErrorMessage = "timed out",
+            StartTime = start,
+        });
+        await _manager.SaveStageCheckpointAsync(
+            "build", StageStatus.Failed, new { summary = "partial" }, ["plan.md"], [response], "timed out", start);
+
+        var stored = (await _repository.LoadAsync("CARD-1"))!;
+        var plan = stored.StageCheckpoints["plan"];
+        plan.Should().BeEquivalentTo(stored.StageCheckpoints["build"], o => o.Excluding(s => s.StageName).Excluding(s => s.Result));
+        plan.Result!.Value.GetProperty("summary").GetString().Should().Be("partial");
+        plan.Duration.Should().Be(TimeSpan.FromSeconds(7));
+        plan.ErrorMessage.Should().Be("timed out");
+        plan.LlmResponses.Should().Equal(response);
+        await FluentActions.Awaiting(() => _manager.SaveStageCheckpointAsync(new StageAttempt(" ", StageStatus.Completed)))
+            .Should().ThrowAsync<ArgumentException>();
+    }
+
+    [Fact]
     public async Task Resume_RebuildsCacheAndCountsResumes()
     {
         await _manager.CreateCheckpointAsync(3);

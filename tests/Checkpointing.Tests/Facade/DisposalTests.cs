@@ -5,9 +5,11 @@ using Xunit;
 namespace Checkpointing.Tests.Facade;
 
 /// <summary>Status changes and disposal report what is durable; a compaction that fails afterwards changes nothing.</summary>
-public sealed class DisposalTests
+public sealed class DisposalTests : IAsyncDisposable
 {
     private readonly InMemoryCheckpointRepository _store = new();
+
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 
     [Theory]
     [InlineData(typeof(InvalidOperationException))]
@@ -67,8 +69,8 @@ public sealed class DisposalTests
 
         public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default) => inner.SaveAsync(checkpoint, cancellationToken);
 
-        public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default) =>
-            inner.SaveChangeAsync(checkpoint, change, cancellationToken);
+        public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default) =>
+            inner.SaveChangeAsync(applied, cancellationToken);
 
         public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
         {
@@ -76,15 +78,15 @@ public sealed class DisposalTests
             throw (Exception)Activator.CreateInstance(failure, "compaction failed on purpose")!;
         }
 
-        public async Task<IAsyncDisposable> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
+        public async Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default)
         {
             var claim = await inner.AcquireOwnershipAsync(cardId, timeout, cancellationToken);
             return FailRelease ? new FailingRelease(this, claim) : claim;
         }
 
-        private sealed class FailingRelease(CompactionFailingRepository owner, IAsyncDisposable claim) : IAsyncDisposable
+        private sealed class FailingRelease(CompactionFailingRepository owner, CheckpointOwnership claim) : CheckpointOwnership(claim.CardId, claim.OwnerId)
         {
-            public async ValueTask DisposeAsync()
+            protected override async ValueTask ReleaseAsync()
             {
                 Interlocked.Increment(ref owner._releaseAttempts);
                 await claim.DisposeAsync();

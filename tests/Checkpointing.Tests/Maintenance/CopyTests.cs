@@ -19,7 +19,7 @@ public sealed class CopyTests : IDisposable
         var run = CheckpointSamples.Checkpoint("card", version: 1);
         await source.SaveAsync(run);
         var change = new CurrentStageSet(2, CheckpointSamples.At(30), "next");
-        await source.SaveChangeAsync(change.ApplyTo(run), change);
+        await source.SaveChangeAsync(new AppliedChange(run, change));
 
         var copied = await CheckpointCopy.CopyAsync(source, target, "card");
         var refused = await FluentActions.Awaiting(() => CheckpointCopy.CopyAsync(source, target, "card")).Should().ThrowAsync<CheckpointConflictException>();

@@ -52,7 +52,7 @@ public sealed class LlmRequestCacheKeyTests
     [Fact]
     public void CacheKey_ChatVector_IsStable()
     {
-        var request = LlmRequest.ForChat("claude", new LlmMessage("system", "Be brief."), new LlmMessage("user", "Plan café ☕"))
+        var request = LlmRequest.ForChat([new LlmMessage("system", "Be brief."), new LlmMessage("user", "Plan café ☕")], "claude")
             with { StopSequences = ["\n\n"], ToolChoice = JsonDocument.Parse("\"auto\"").RootElement };
 
         request.GetCanonicalJson().Should().Be(

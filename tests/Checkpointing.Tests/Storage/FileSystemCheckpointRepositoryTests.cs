@@ -40,7 +40,7 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         var snapshotBefore = await File.ReadAllBytesAsync(repository.GetSnapshotPath("CARD-1"));
 
         var change = new StageRecorded(2, At, Stages.Stage("plan"));
-        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
 
         (await File.ReadAllBytesAsync(repository.GetSnapshotPath("CARD-1"))).Should().Equal(snapshotBefore);
         new FileInfo(_temp.Combine("CARD-1.journal")).Length.Should().BeGreaterThan(JournalFormat.HeaderSize);
@@ -59,8 +59,9 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         for (var i = 1; i <= 3; i++)
         {
             var change = new CurrentStageSet(checkpoint.Version + 1, At, $"stage-{i}");
-            checkpoint = change.ApplyTo(checkpoint);
-            await repository.SaveChangeAsync(checkpoint, change);
+            var applied = new AppliedChange(checkpoint, change);
+            checkpoint = applied.Checkpoint;
+            await repository.SaveChangeAsync(applied);
             lengths.Add(new FileInfo(journalPath).Length);
         }
 
@@ -81,8 +82,9 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         await repository.SaveAsync(checkpoint);
 
         var change = new StageRecorded(2, At, Stages.Stage("plan"));
-        checkpoint = change.ApplyTo(checkpoint);
-        await repository.SaveChangeAsync(checkpoint, change);
+        var applied = new AppliedChange(checkpoint, change);
+        checkpoint = applied.Checkpoint;
+        await repository.SaveChangeAsync(applied);
 
         new FileInfo(_temp.Combine("CARD-1.journal")).Length.Should().BeLessThanOrEqualTo(options.MaxFileBytes);
         (await NewRepository(options).LoadAsync("CARD-1"))!.CompletedStages.Should().Equal("plan");
@@ -95,10 +97,10 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         var checkpoint = Stages.Checkpoint();
         await repository.SaveAsync(checkpoint);
         var first = new CurrentStageSet(2, At, "a");
-        await repository.SaveChangeAsync(first.ApplyTo(checkpoint), first);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, first));
 
         var stale = new CurrentStageSet(2, At, "b");
-        var act = () => repository.SaveChangeAsync(stale.ApplyTo(checkpoint), stale);
+        var act = () => repository.SaveChangeAsync(new AppliedChange(checkpoint, stale));
 
         await act.Should().ThrowAsync<CheckpointConflictException>().WithMessage("*version 2*");
         (await repository.LoadAsync("CARD-1"))!.CurrentStage.Should().Be("a");
@@ -126,8 +128,9 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
             for (var i = 0; i < 20; i++)
             {
                 var change = new LlmResponseCached(checkpoint.Version + 1, At, "plan", Stages.Response($"prompt {i}", new string('r', 200)));
-                checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(checkpoint, change);
+                var applied = new AppliedChange(checkpoint, change);
+                checkpoint = applied.Checkpoint;
+                await repository.SaveChangeAsync(applied);
             }
         }
 
@@ -144,8 +147,9 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         var checkpoint = Stages.Checkpoint();
         await repository.SaveAsync(checkpoint);
         var change = new StageRecorded(2, At, Stages.Stage("plan"));
-        checkpoint = change.ApplyTo(checkpoint);
-        await repository.SaveChangeAsync(checkpoint, change);
+        var applied = new AppliedChange(checkpoint, change);
+        checkpoint = applied.Checkpoint;
+        await repository.SaveChangeAsync(applied);
 
         await repository.CompactAsync("CARD-1");
 
@@ -162,7 +166,7 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         var checkpoint = Stages.Checkpoint();
         await repository.SaveAsync(checkpoint);
         var change = new CurrentStageSet(2, At, "old");
-        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
         var oldJournal = await File.ReadAllBytesAsync(_temp.Combine("CARD-1.journal"));
         await repository.CompactAsync("CARD-1");
 
@@ -233,7 +237,7 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         var checkpoint = (await repository.LoadAsync("card-fresh"))!;
 
         var change = new CurrentStageSet(1, At, "plan");
-        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
 
         var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "card-fresh.json")))!;
         snapshot["journal_id"]!.GetValue<string>().Should().HaveLength(32);
@@ -248,7 +252,7 @@ public sealed class FileSystemCheckpointRepositoryTests : IDisposable
         var checkpoint = Stages.Checkpoint();
         await repository.SaveAsync(checkpoint);
         var change = new LlmResponseCached(2, At, "plan", response);
-        await repository.SaveChangeAsync(change.ApplyTo(checkpoint), change);
+        await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
 
         var loaded = (await NewRepository().LoadAsync("CARD-1"))!.PendingLlmResponses["plan"][0];
         await NewRepository().CompactAsync("CARD-1");

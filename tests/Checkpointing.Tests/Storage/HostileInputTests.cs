@@ -262,7 +262,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
             (await File.ReadAllBytesAsync(journalPath)).Should().Equal(original, "zero-filled space is not a torn tail: nothing is cut");
 
             var change = new StatusChanged(owned.Version + 1, At.AddHours(1), CheckpointStatus.Paused, null);
-            await owner.SaveChangeAsync(change.ApplyTo(owned), change);
+            await owner.SaveChangeAsync(new AppliedChange(owned, change));
         }
 
         var after = await File.ReadAllBytesAsync(journalPath);
@@ -577,8 +577,9 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
                     LlmResponses = [new LlmResponse($"prompt {i}", $"an answer long enough to flip a byte in, number {i}")],
                 };
                 var change = new StageRecorded(checkpoint.Version + 1, At.AddMinutes(i), stage);
-                checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(checkpoint, change);
+                var applied = new AppliedChange(checkpoint, change);
+                checkpoint = applied.Checkpoint;
+                await repository.SaveChangeAsync(applied);
             }
         }
 

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace Checkpointing.Tests.Storage;
 
 /// <summary>The in-memory store against the conformance suite: "another process" is the same instance, since memory is not shared.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The suite's DisposeAsync disposes every repository CreateRepositoryAsync returned.")]
 public sealed class InMemoryConformanceTests(ITestOutputHelper output) : CheckpointRepositoryConformanceTests(output)
 {
     private readonly InMemoryCheckpointRepository _repository = new();

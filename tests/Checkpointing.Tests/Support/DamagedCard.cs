@@ -31,8 +31,9 @@ public static class DamagedCard
             {
                 records.Add(RecordsEnd(await File.ReadAllBytesAsync(journalPath)));
                 var change = new StageRecorded(checkpoint.Version + 1, At.AddMinutes(records.Count), stage);
-                checkpoint = change.ApplyTo(checkpoint);
-                await repository.SaveChangeAsync(checkpoint, change);
+                var applied = new AppliedChange(checkpoint, change);
+                checkpoint = applied.Checkpoint;
+                await repository.SaveChangeAsync(applied);
             }
         }
 

@@ -18,25 +18,6 @@ public abstract record CheckpointChange
     /// <summary>Gets when the change was made; it becomes the checkpoint's <see cref="PipelineCheckpoint.UpdatedAt"/>.</summary>
     public DateTimeOffset Timestamp { get; }
 
-    /// <summary>
-    /// Checks the arguments of <see cref="ICheckpointRepository.SaveChangeAsync"/>: both are given and
-    /// <paramref name="checkpoint"/> is the result of <paramref name="change"/> (the same version). For store authors.
-    /// </summary>
-    /// <param name="checkpoint">The checkpoint with the change applied.</param>
-    /// <param name="change">The change.</param>
-    /// <exception cref="ArgumentNullException">Either is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The versions differ.</exception>
-    public static void ValidateSaveArguments(PipelineCheckpoint checkpoint, CheckpointChange change)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(change);
-        if (checkpoint.Version != change.Version)
-        {
-            throw new ArgumentException(
-                $"The checkpoint (version {checkpoint.Version}) is not the result of the change (version {change.Version}).", nameof(checkpoint));
-        }
-    }
-
     /// <summary>Applies this change to the checkpoint it was made against.</summary>
     /// <param name="checkpoint">The checkpoint at version <c>Version - 1</c>.</param>
     /// <returns>The checkpoint at <see cref="Version"/>.</returns>
@@ -46,10 +27,7 @@ public abstract record CheckpointChange
     public PipelineCheckpoint ApplyTo(PipelineCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        if (checkpoint.Version != Version - 1)
-        {
-            throw new CheckpointConflictException(checkpoint.CardId, checkpoint.Version, Version);
-        }
+        CheckpointConflictException.ThrowIfNotNext(checkpoint.CardId, checkpoint.Version, Version);
 
         if (checkpoint.Status == CheckpointStatus.Completed)
         {

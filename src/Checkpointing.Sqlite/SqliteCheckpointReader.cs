@@ -3,36 +3,28 @@ using Microsoft.Data.Sqlite;
 
 namespace Checkpointing.Sqlite;
 
-public sealed partial class SqliteCheckpointRepository
+/// <summary>Reads cards: a card's document with its change rows applied, whether it exists, the list of cards.</summary>
+internal sealed class SqliteCheckpointReader(SqliteDatabase database)
 {
-    /// <inheritdoc/>
-    public async Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        return await ExecuteAsync(async connection =>
+    public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(async connection =>
         {
             // One read transaction: the document and its change rows are a consistent snapshot (WAL readers never block).
             using var transaction = connection.BeginTransaction(deferred: true);
             return await ReadAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
-    /// <inheritdoc/>
-    public async Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        return await ExecuteAsync(async connection =>
+    public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(async connection =>
         {
-            using var command = Command(connection, null, "SELECT EXISTS (SELECT 1 FROM checkpoints WHERE card_id = $card)", ("$card", cardId));
+            using var command = SqliteDatabase.Command(connection, null, "SELECT EXISTS (SELECT 1 FROM checkpoints WHERE card_id = $card)", ("$card", cardId));
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) != 0;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default) =>
-        await ExecuteAsync<IReadOnlyList<string>>(async connection =>
+    public Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken) =>
+        database.ExecuteAsync<IReadOnlyList<string>>(async connection =>
         {
-            using var command = Command(connection, null, "SELECT card_id FROM checkpoints ORDER BY card_id");
+            using var command = SqliteDatabase.Command(connection, null, "SELECT card_id FROM checkpoints ORDER BY card_id");
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
@@ -44,14 +36,19 @@ public sealed partial class SqliteCheckpointRepository
 
                 return ids;
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
-    private async Task<PipelineCheckpoint?> ReadAsync(
+    /// <summary>Reads a card inside the caller's transaction (a load, or a compaction that folds the changes).</summary>
+    public async Task<PipelineCheckpoint?> ReadAsync(
         SqliteConnection connection, SqliteTransaction transaction, string cardId, CancellationToken cancellationToken)
     {
         long storedVersion;
         PipelineCheckpoint checkpoint;
-        using (var command = Command(connection, transaction, "SELECT c.version, CAST(d.document AS BLOB) FROM checkpoints c JOIN checkpoint_documents d ON d.card_id = c.card_id WHERE c.card_id = $card", ("$card", cardId)))
+        using (var command = SqliteDatabase.Command(
+            connection,
+            transaction,
+            "SELECT c.version, CAST(d.document AS BLOB) FROM checkpoints c JOIN checkpoint_documents d ON d.card_id = c.card_id WHERE c.card_id = $card",
+            ("$card", cardId)))
         {
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
@@ -66,7 +63,7 @@ public sealed partial class SqliteCheckpointRepository
             }
         }
 
-        using (var command = Command(
+        using (var command = SqliteDatabase.Command(
             connection, transaction, "SELECT version, CAST(change AS BLOB) FROM checkpoint_changes WHERE card_id = $card ORDER BY version", ("$card", cardId)))
         {
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -75,7 +72,7 @@ public sealed partial class SqliteCheckpointRepository
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var rowVersion = reader.GetInt64(0);
-                    var source = $"{DatabasePath}#checkpoint_changes[card_id='{cardId}', version={rowVersion}]";
+                    var source = $"{database.Path}#checkpoint_changes[card_id='{cardId}', version={rowVersion}]";
                     var change = CheckpointJson.DeserializeChange(reader.GetFieldValue<byte[]>(1), source);
                     if (change.Version != rowVersion)
                     {
@@ -98,5 +95,5 @@ public sealed partial class SqliteCheckpointRepository
         return checkpoint;
     }
 
-    private string DocumentSource(string cardId) => $"{DatabasePath}#checkpoints[card_id='{cardId}']";
+    private string DocumentSource(string cardId) => $"{database.Path}#checkpoints[card_id='{cardId}']";
 }

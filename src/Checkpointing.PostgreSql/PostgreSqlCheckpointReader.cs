@@ -2,32 +2,24 @@ using Npgsql;
 
 namespace Checkpointing.PostgreSql;
 
-public sealed partial class PostgreSqlCheckpointRepository
+/// <summary>Reads cards: a card's document with its change rows applied, whether it exists, the list of cards.</summary>
+internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
 {
-    /// <inheritdoc/>
-    public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        return RunAsync(async (connection, ct) => (await LoadCoreAsync(connection, cardId, ct).ConfigureAwait(false))?.Checkpoint, cancellationToken);
-    }
+    public Task<PipelineCheckpoint?> LoadAsync(string cardId, CancellationToken cancellationToken) =>
+        database.RunAsync(async (connection, ct) => (await ReadAsync(connection, cardId, ct).ConfigureAwait(false))?.Checkpoint, cancellationToken);
 
-    /// <inheritdoc/>
-    public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        return RunAsync(async (connection, ct) =>
+    public Task<bool> ExistsAsync(string cardId, CancellationToken cancellationToken) =>
+        database.RunAsync(async (connection, ct) =>
         {
-            using var command = new NpgsqlCommand(_sql.Exists, connection);
+            using var command = new NpgsqlCommand(database.Sql.Exists, connection);
             command.Parameters.AddWithValue("card", cardId);
             return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }, cancellationToken);
-    }
 
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync<IReadOnlyList<string>>(async (connection, ct) =>
+    public Task<IReadOnlyList<string>> ListCardIdsAsync(CancellationToken cancellationToken) =>
+        database.RunAsync<IReadOnlyList<string>>(async (connection, ct) =>
         {
-            using var command = new NpgsqlCommand(_sql.List, connection);
+            using var command = new NpgsqlCommand(database.Sql.List, connection);
             var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             var ids = new List<string>();
@@ -39,9 +31,10 @@ public sealed partial class PostgreSqlCheckpointRepository
             return ids;
         }, cancellationToken);
 
-    private async Task<LoadedCheckpoint?> LoadCoreAsync(NpgsqlConnection connection, string cardId, CancellationToken cancellationToken)
+    /// <summary>Reads a card with whether it is leased and how many bytes of changes it gathered (a compaction needs both).</summary>
+    public async Task<LoadedCheckpoint?> ReadAsync(NpgsqlConnection connection, string cardId, CancellationToken cancellationToken)
     {
-        using var command = new NpgsqlCommand(_sql.Load, connection);
+        using var command = new NpgsqlCommand(database.Sql.Load, connection);
         command.Parameters.AddWithValue("card", cardId);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -50,7 +43,8 @@ public sealed partial class PostgreSqlCheckpointRepository
             return null;
         }
 
-        var source = $"postgresql://{_host}:{_port}/{_database} {_schema.Name}.checkpoints card '{cardId}'";
+        var where = $"{database.Errors.Location} {database.Schema.Name}";
+        var source = $"{where}.checkpoints card '{cardId}'";
         var version = reader.GetInt64(0);
         var documentVersion = reader.GetInt64(1);
         var leased = reader.GetBoolean(5);
@@ -64,7 +58,7 @@ public sealed partial class PostgreSqlCheckpointRepository
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var changeVersion = reader.GetInt64(3);
-            var changeSource = $"postgresql://{_host}:{_port}/{_database} {_schema.Name}.checkpoint_changes card '{cardId}' version {changeVersion}";
+            var changeSource = $"{where}.checkpoint_changes card '{cardId}' version {changeVersion}";
             var json = reader.GetFieldValue<byte[]>(4);
             changeBytes += json.Length;
             var change = CheckpointJson.DeserializeChange(json, changeSource);
@@ -84,5 +78,6 @@ public sealed partial class PostgreSqlCheckpointRepository
         return new LoadedCheckpoint(checkpoint, leased, changeBytes);
     }
 
-    private sealed record LoadedCheckpoint(PipelineCheckpoint Checkpoint, bool Leased, long ChangeBytes);
+    /// <summary>A card as read, with whether it is leased and the bytes of its change rows.</summary>
+    public sealed record LoadedCheckpoint(PipelineCheckpoint Checkpoint, bool Leased, long ChangeBytes);
 }

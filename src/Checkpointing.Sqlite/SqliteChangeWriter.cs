@@ -1,48 +1,60 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Checkpointing.Sqlite;
 
-public sealed partial class SqliteCheckpointRepository
+/// <summary>
+/// Writes cards: each write is one <c>BEGIN IMMEDIATE</c> transaction that first checks the writer may write the card
+/// (<see cref="SqliteCardOwners.EnsureWriterAsync"/>) and the version, then inserts a change row or replaces the document.
+/// </summary>
+internal sealed class SqliteChangeWriter(
+    SqliteDatabase database, SqliteCardOwners owners, SqliteCheckpointReader reader, SqliteCheckpointRepositoryOptions options, ILogger logger)
 {
-    /// <inheritdoc/>
-    public async Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        return await WriteAsync(cardId, async (connection, transaction) =>
+    public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken) =>
+        WriteAsync(cardId, async (connection, transaction) =>
         {
-            using var changes = Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", cardId));
+            using var changes = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", cardId));
             await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            using var document = Command(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", ("$card", cardId));
+            using var document = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", ("$card", cardId));
             await document.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            using var row = Command(connection, transaction, "DELETE FROM checkpoints WHERE card_id = $card", ("$card", cardId));
+            using var row = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoints WHERE card_id = $card", ("$card", cardId));
             return await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
-    /// <inheritdoc/>
-    public async Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
         var document = CheckpointJson.SerializeCheckpoint(checkpoint);
-        await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
         {
             var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
             EnsureVersion(checkpoint.CardId, stored?.Version ?? 0, checkpoint.Version);
             await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public async Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken = default)
+    /// <summary>Stores a whole checkpoint at its own version when <paramref name="expectedStoredVersion"/> is stored (null: nothing).</summary>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken)
     {
-        CheckpointChange.ValidateSaveArguments(checkpoint, change);
-        CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
+        var document = CheckpointJson.SerializeCheckpoint(checkpoint);
+        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        {
+            var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
+            if (stored?.Version != expectedStoredVersion)
+            {
+                throw new CheckpointConflictException(checkpoint.CardId, stored?.Version ?? 0, checkpoint.Version, expectedStoredVersion);
+            }
 
+            await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
+    {
         var changeJson = CheckpointJson.SerializeChange(change);
-        await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
         {
             var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
             EnsureVersion(checkpoint.CardId, stored?.Version ?? 0, change.Version);
@@ -53,16 +65,16 @@ public sealed partial class SqliteCheckpointRepository
             }
 
             var changeBytes = state.ChangeBytes + changeJson.Length;
-            if (changeBytes > Math.Max(state.DocumentBytes, _options.MinCompactionBytes))
+            if (changeBytes > Math.Max(state.DocumentBytes, options.MinCompactionBytes))
             {
                 // The change rows would outgrow the document: write the new state as the document instead (a compaction).
                 var document = CheckpointJson.SerializeCheckpoint(checkpoint);
                 await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
-                SqliteLog.Compacted(_logger, checkpoint.CardId, state.ChangeCount + 1, changeBytes, document.Length, checkpoint.Version);
+                SqliteLog.Compacted(logger, checkpoint.CardId, state.ChangeCount + 1, changeBytes, document.Length, checkpoint.Version);
                 return true;
             }
 
-            using var insert = Command(
+            using var insert = SqliteDatabase.Command(
                 connection,
                 transaction,
                 "INSERT INTO checkpoint_changes (card_id, version, change) VALUES ($card, $version, CAST($change AS TEXT))",
@@ -70,7 +82,7 @@ public sealed partial class SqliteCheckpointRepository
                 ("$version", change.Version),
                 ("$change", changeJson));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            using var update = Command(
+            using var update = SqliteDatabase.Command(
                 connection,
                 transaction,
                 """
@@ -84,14 +96,11 @@ public sealed partial class SqliteCheckpointRepository
                 ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public async Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
-    {
-        CardIds.Validate(cardId);
-        await WriteAsync(cardId, async (connection, transaction) =>
+    public Task CompactAsync(string cardId, CancellationToken cancellationToken) =>
+        WriteAsync(cardId, async (connection, transaction) =>
         {
             var stored = await ReadStoredStateAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
             if (stored is not { ChangeCount: > 0 } state)
@@ -99,36 +108,17 @@ public sealed partial class SqliteCheckpointRepository
                 return false;
             }
 
-            var checkpoint = (await ReadAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false))!;
+            var checkpoint = (await reader.ReadAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false))!;
             var document = CheckpointJson.SerializeCheckpoint(checkpoint);
             await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
-            SqliteLog.Compacted(_logger, cardId, state.ChangeCount, state.ChangeBytes, document.Length, checkpoint.Version);
+            SqliteLog.Compacted(logger, cardId, state.ChangeCount, state.ChangeBytes, document.Length, checkpoint.Version);
             return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction after checking that this repository may
-    /// write the card, and commits it unless cancellation was requested first.
-    /// </summary>
-    private Task<T> WriteAsync<T>(string cardId, Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ExecuteAsync(async connection =>
-        {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            await EnsureWriterAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
-            var result = await write(connection, transaction).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            transaction.Commit();
-            return result;
         }, cancellationToken);
-    }
 
     private static async Task<StoredState?> ReadStoredStateAsync(
         SqliteConnection connection, SqliteTransaction transaction, string cardId, CancellationToken cancellationToken)
     {
-        using var command = Command(
+        using var command = SqliteDatabase.Command(
             connection, transaction, "SELECT version, document_bytes, change_bytes, change_count FROM checkpoints WHERE card_id = $card", ("$card", cardId));
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -142,7 +132,7 @@ public sealed partial class SqliteCheckpointRepository
     private static async Task WriteDocumentAsync(
         SqliteConnection connection, SqliteTransaction transaction, PipelineCheckpoint checkpoint, byte[] document, CancellationToken cancellationToken)
     {
-        using var upsert = Command(
+        using var upsert = SqliteDatabase.Command(
             connection,
             transaction,
             """
@@ -157,7 +147,7 @@ public sealed partial class SqliteCheckpointRepository
             ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)),
             ("$documentBytes", document.Length));
         await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        using var write = Command(
+        using var write = SqliteDatabase.Command(
             connection,
             transaction,
             """
@@ -167,20 +157,33 @@ public sealed partial class SqliteCheckpointRepository
             ("$card", checkpoint.CardId),
             ("$document", document));
         await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        using var changes = Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", checkpoint.CardId));
+        using var changes = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", checkpoint.CardId));
         await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void EnsureVersion(string cardId, long storedVersion, long newVersion) =>
+        CheckpointConflictException.ThrowIfNotNext(cardId, storedVersion, newVersion);
+
+    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction after checking that this repository may
+    /// write the card, and commits it unless cancellation was requested first.
+    /// </summary>
+    private Task<T> WriteAsync<T>(string cardId, Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return database.ExecuteAsync(async connection =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            await owners.EnsureWriterAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
+            var result = await write(connection, transaction).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+            return result;
+        }, cancellationToken);
     }
 
     /// <summary>What a write needs to know about a stored card, without reading its document.</summary>
     private readonly record struct StoredState(long Version, long DocumentBytes, long ChangeBytes, long ChangeCount);
-
-    private static void EnsureVersion(string cardId, long storedVersion, long newVersion)
-    {
-        if (storedVersion != newVersion - 1)
-        {
-            throw new CheckpointConflictException(cardId, storedVersion, newVersion);
-        }
-    }
-
-    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 }
