@@ -5,11 +5,16 @@ using Xunit;
 namespace Checkpointing.Tests.Maintenance;
 
 /// <summary>CheckpointMaintenance.PruneAsync: by status, age and count, with a dry run, never touching an owned card.</summary>
-public sealed class PruneTests
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes it through IAsyncLifetime.DisposeAsync.")]
+public sealed class PruneTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private readonly InMemoryCheckpointRepository _repository = new();
     private readonly FakeTimeProvider _time = new(Now);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _repository.DisposeAsync();
 
     [Fact]
     public async Task Prune_ByStatusAndAge_DeletesOnlyMatchingRuns()

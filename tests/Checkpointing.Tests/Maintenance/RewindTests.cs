@@ -5,11 +5,16 @@ using Xunit;
 namespace Checkpointing.Tests.Maintenance;
 
 /// <summary>CheckpointManager.RewindAsync: the stage and every stage recorded after it run again; answers stay cached unless dropped.</summary>
-public sealed class RewindTests
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes it through IAsyncLifetime.DisposeAsync.")]
+public sealed class RewindTests : IAsyncLifetime
 {
     private static readonly string[] Stages = ["plan", "build", "test"];
     private readonly InMemoryCheckpointRepository _repository = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _repository.DisposeAsync();
 
     [Fact]
     public async Task Rewind_OnTheOpenRun_RemovesTheStageAndLaterOnes_KeepsTheirAnswers_AndTheNextStageIsTheRewoundOne()
