@@ -45,6 +45,50 @@ internal sealed class PostgreSqlChangeWriter(
             return true;
         }, cancellationToken);
 
+    /// <summary>Stores a whole checkpoint at its own version when <paramref name="expectedStoredVersion"/> is stored (null: no document).</summary>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, HeldLease? lease, CancellationToken cancellationToken)
+    {
+        var cardId = checkpoint.CardId;
+        var document = CheckpointJson.SerializeCheckpoint(checkpoint);
+        return database.RunAsync(async (connection, ct) =>
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                using (var command = new NpgsqlCommand(lease is null ? database.Sql.ImportUnowned : database.Sql.ImportOwned, connection))
+                {
+                    AddDocument(command, checkpoint, document);
+                    command.Parameters.Add(new NpgsqlParameter("expected", NpgsqlDbType.Bigint) { Value = (object?)expectedStoredVersion ?? DBNull.Value });
+                    PostgreSqlFence.Add(command, lease);
+                    if ((long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 1)
+                    {
+                        return true;
+                    }
+                }
+
+                var state = await fence.InspectAsync(connection, cardId, ct).ConfigureAwait(false);
+                fence.ThrowIfFenced(cardId, lease, state);
+                var stored = state is { HasDocument: true } ? state.Version : (long?)null;
+                if (stored != expectedStoredVersion)
+                {
+                    throw new CheckpointConflictException(cardId, stored ?? 0, checkpoint.Version, expectedStoredVersion);
+                }
+
+                if (state is null)
+                {
+                    // A write without ownership of a card that has no row yet: insert it (a concurrent insert wins; then retry).
+                    using var insert = new NpgsqlCommand(database.Sql.InsertFirst, connection);
+                    AddDocument(insert, checkpoint, document);
+                    if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1)
+                    {
+                        return true;
+                    }
+                }
+
+                ThrowIfRacing(cardId, attempt);
+            }
+        }, cancellationToken);
+    }
+
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, HeldLease? lease, CancellationToken cancellationToken)
     {
         var cardId = checkpoint.CardId;

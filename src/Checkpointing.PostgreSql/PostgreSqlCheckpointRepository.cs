@@ -157,6 +157,14 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     }
 
     /// <inheritdoc/>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardIds.Validate(checkpoint.CardId);
+        return _writer.ImportAsync(checkpoint, expectedStoredVersion, _leases.Find(checkpoint.CardId), cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
         CardIds.Validate(cardId);

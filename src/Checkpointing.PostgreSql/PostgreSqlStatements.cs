@@ -42,6 +42,8 @@ internal sealed class PostgreSqlStatements
             VALUES (@card, @version, @status, @document, @version, @document_bytes, 0, 1)
             ON CONFLICT (card_id) DO NOTHING
             """;
+        ImportOwned = Import(t, c, Owned);
+        ImportUnowned = Import(t, c, Unowned);
         SaveChangeOwned = SaveChange(t, c, Owned);
         SaveChangeUnowned = SaveChange(t, c, Unowned);
         CompactOwned = Compact(t, c, Owned);
@@ -100,6 +102,12 @@ internal sealed class PostgreSqlStatements
     /// <summary>Gets the insert of a card's first row by a write without ownership (version 1).</summary>
     public string InsertFirst { get; }
 
+    /// <summary>Gets the replacement of a card's document by one at any version, when <c>@expected</c> is stored (null: no document).</summary>
+    public string ImportOwned { get; }
+
+    /// <summary>Gets <see cref="ImportOwned"/> for a write without ownership.</summary>
+    public string ImportUnowned { get; }
+
     public string SaveChangeOwned { get; }
 
     public string SaveChangeUnowned { get; }
@@ -134,6 +142,20 @@ internal sealed class PostgreSqlStatements
                 document_bytes = @document_bytes, changes_bytes = 0, updated_at = now(),
                 created_at = CASE WHEN document IS NULL THEN now() ELSE created_at END, {fence.Set}
             WHERE card_id = @card AND version = @version - 1 AND {fence.Where}
+            RETURNING card_id
+        ), del AS (
+            DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
+        )
+        SELECT count(*) FROM upd
+        """;
+
+    private static string Import(string t, string c, Fence fence) => $"""
+        WITH upd AS (
+            UPDATE {t} SET version = @version, status = @status, document = @document, document_version = @version,
+                document_bytes = @document_bytes, changes_bytes = 0, updated_at = now(),
+                created_at = CASE WHEN document IS NULL THEN now() ELSE created_at END, {fence.Set}
+            WHERE card_id = @card AND {fence.Where}
+                AND CASE WHEN @expected IS NULL THEN document IS NULL ELSE document IS NOT NULL AND version = @expected END
             RETURNING card_id
         ), del AS (
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id

@@ -34,6 +34,23 @@ internal sealed class SqliteChangeWriter(
         }, cancellationToken);
     }
 
+    /// <summary>Stores a whole checkpoint at its own version when <paramref name="expectedStoredVersion"/> is stored (null: nothing).</summary>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken)
+    {
+        var document = CheckpointJson.SerializeCheckpoint(checkpoint);
+        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        {
+            var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
+            if (stored?.Version != expectedStoredVersion)
+            {
+                throw new CheckpointConflictException(checkpoint.CardId, stored?.Version ?? 0, checkpoint.Version, expectedStoredVersion);
+            }
+
+            await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
     public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
     {
         var changeJson = CheckpointJson.SerializeChange(change);

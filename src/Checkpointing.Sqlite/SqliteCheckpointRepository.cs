@@ -124,6 +124,15 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     }
 
     /// <inheritdoc/>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardIds.Validate(checkpoint.CardId, nameof(checkpoint));
+        ThrowIfDisposed();
+        return _writer.ImportAsync(checkpoint, expectedStoredVersion, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
         CardIds.Validate(cardId);

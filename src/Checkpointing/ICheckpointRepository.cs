@@ -69,4 +69,20 @@ public interface ICheckpointRepository
     /// <returns>A handle that names the card and its owner, and gives up ownership when disposed.</returns>
     /// <exception cref="CheckpointLockedException">Another owner still holds the card when the timeout ends.</exception>
     Task<CheckpointOwnership> AcquireOwnershipAsync(string cardId, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores a whole checkpoint exactly as it is, its <see cref="PipelineCheckpoint.Version"/> included, replacing what
+    /// is stored for its card only when the stored version is <paramref name="expectedStoredVersion"/>: the write behind
+    /// copying a run from one store to another (<see cref="CheckpointCopy"/>). A crash leaves the old or the new state.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint, at any version (0 for a file of the Python manager).</param>
+    /// <param name="expectedStoredVersion">The version that must be stored now, or <see langword="null"/> when the card must have nothing stored.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the checkpoint is durable.</returns>
+    /// <exception cref="CheckpointConflictException">What is stored is not <paramref name="expectedStoredVersion"/>; nothing was written.</exception>
+    /// <exception cref="CheckpointLockedException">Another owner holds the card.</exception>
+    /// <exception cref="NotSupportedException">The store does not implement it (the default for stores written before it existed).</exception>
+    Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(
+            $"{GetType().Name} cannot store a checkpoint with its own version, so runs cannot be copied into it. Copy into a file, SQLite or PostgreSQL store instead.");
 }

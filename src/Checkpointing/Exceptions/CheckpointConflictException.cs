@@ -39,6 +39,24 @@ public sealed class CheckpointConflictException : CheckpointException
     }
 
     /// <summary>
+    /// Initializes a new instance of the <see cref="CheckpointConflictException"/> class for a refused
+    /// <see cref="ICheckpointRepository.ImportAsync"/>: the stored version is not the one the caller expected.
+    /// </summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="storedVersion">The version in the store (0 when none is stored).</param>
+    /// <param name="attemptedVersion">The version of the checkpoint that was to be stored.</param>
+    /// <param name="expectedStoredVersion">The version the caller expected to replace, or <see langword="null"/> for "nothing stored".</param>
+    public CheckpointConflictException(string cardId, long storedVersion, long attemptedVersion, long? expectedStoredVersion)
+        : base(expectedStoredVersion is null
+            ? $"Card '{cardId}' is already stored (version {storedVersion}); storing version {attemptedVersion} in its place was refused. Delete it first, or ask to overwrite it."
+            : $"Card '{cardId}' is at version {storedVersion}, not {expectedStoredVersion} as expected; storing version {attemptedVersion} in its place was refused. Read it again and retry.")
+    {
+        CardId = cardId;
+        StoredVersion = storedVersion;
+        AttemptedVersion = attemptedVersion;
+    }
+
+    /// <summary>
     /// The version rule every store keeps: a write that produces <paramref name="newVersion"/> is accepted only when the
     /// store holds <c>newVersion - 1</c> (0 when nothing is stored). Throws when it does not.
     /// </summary>

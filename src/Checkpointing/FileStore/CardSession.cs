@@ -115,6 +115,18 @@ internal sealed partial class CardSession : IAsyncDisposable
         await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stores a whole checkpoint at its own version as a new snapshot generation, if <paramref name="expectedStoredVersion"/> is stored.</summary>
+    public async Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (Current?.Version != expectedStoredVersion)
+        {
+            throw new CheckpointConflictException(CardId, StoredVersion, checkpoint.Version, expectedStoredVersion);
+        }
+
+        await WriteSnapshotAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Appends one change to the journal (fdatasync'd) and returns: when the journal outgrows the snapshot, a background
     /// compaction folds it into a new snapshot while the next appends go to a new journal generation.

@@ -163,6 +163,17 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository, IAsy
     }
 
     /// <inheritdoc/>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return WriteAsync(checkpoint.CardId, async session =>
+        {
+            await session.ImportAsync(checkpoint, expectedStoredVersion, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default) =>
         WriteAsync(cardId, async session =>
         {

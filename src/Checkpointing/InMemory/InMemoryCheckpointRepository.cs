@@ -68,6 +68,26 @@ public sealed class InMemoryCheckpointRepository : ICheckpointRepository, IAsync
     }
 
     /// <inheritdoc/>
+    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        CardFileName.Validate(checkpoint.CardId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_writeGate)
+        {
+            var stored = _checkpoints.GetValueOrDefault(checkpoint.CardId)?.Version;
+            if (stored != expectedStoredVersion)
+            {
+                throw new CheckpointConflictException(checkpoint.CardId, stored ?? 0, checkpoint.Version, expectedStoredVersion);
+            }
+
+            _checkpoints[checkpoint.CardId] = checkpoint;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
         CardFileName.Validate(cardId);

@@ -1,0 +1,3 @@
+using Checkpointing.Tool.Cli;
+
+return await ToolApp.RunAsync(args).ConfigureAwait(false);
