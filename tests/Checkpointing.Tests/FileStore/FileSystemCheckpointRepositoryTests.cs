@@ -4,7 +4,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 public sealed class FileSystemCheckpointRepositoryTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using Checkpointing.Testing;
 using Xunit.Abstractions;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.InMemory;
 
 /// <summary>The in-memory store against the conformance suite: "another process" is the same instance, since memory is not shared.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The suite's DisposeAsync disposes every repository CreateRepositoryAsync returned.")]

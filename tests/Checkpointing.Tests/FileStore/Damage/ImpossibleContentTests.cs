@@ -3,7 +3,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage.Damage;
+namespace Checkpointing.Tests.FileStore.Damage;
 
 /// <summary>Content the library never writes is refused at load with a typed error, never accepted or wrapped around.</summary>
 public sealed class ImpossibleContentTests : IDisposable

@@ -4,7 +4,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage.Damage;
+namespace Checkpointing.Tests.FileStore.Damage;
 
 /// <summary>
 /// Journal framing rules added after a mutation fuzzer: damage scanning is linear in the journal's size, a damaged

@@ -4,7 +4,7 @@ using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
-namespace Checkpointing.Tests.Restoration;
+namespace Checkpointing.Tests.Manager;
 
 public sealed class CheckpointRestorerTests
 {

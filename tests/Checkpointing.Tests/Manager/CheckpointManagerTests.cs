@@ -3,7 +3,7 @@ using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
-namespace Checkpointing.Tests.Facade;
+namespace Checkpointing.Tests.Manager;
 
 public sealed class CheckpointManagerTests : IAsyncDisposable
 {

@@ -5,7 +5,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 /// <summary>
 /// The files a background compaction leaves at each of its steps, written out exactly, then read: without the lock

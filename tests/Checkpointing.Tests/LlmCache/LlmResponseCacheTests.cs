@@ -3,7 +3,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Restoration;
+namespace Checkpointing.Tests.LlmCache;
 
 public sealed class LlmResponseCacheTests
 {

@@ -2,7 +2,7 @@ using Checkpointing.Testing;
 using Checkpointing.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 /// <summary>The file store against the conformance suite: every repository is a new instance over one directory, as another process would open it.</summary>
 public sealed class FileSystemConformanceTests(ITestOutputHelper output) : CheckpointRepositoryConformanceTests(output), IDisposable

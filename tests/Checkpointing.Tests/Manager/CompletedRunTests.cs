@@ -3,7 +3,7 @@ using FluentAssertions;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
-namespace Checkpointing.Tests.Facade;
+namespace Checkpointing.Tests.Manager;
 
 /// <summary>What a kept completed run tells the operator, and how a manager that already opened a run behaves.</summary>
 public sealed class CompletedRunTests : IDisposable

@@ -3,7 +3,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage.Damage;
+namespace Checkpointing.Tests.FileStore.Damage;
 
 /// <summary>
 /// Strings that parse but cannot be decoded (a lone surrogate escape, which Python's <c>json.dumps</c> writes for

@@ -7,7 +7,7 @@ using FluentAssertions;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 /// <summary>
 /// Card ids and files an attacker, a bug or a crash could hand the file store: every one either works as a card of

@@ -4,7 +4,7 @@ using Checkpointing.LlmCache;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Creation;
+namespace Checkpointing.Tests.LlmCache;
 
 /// <summary>The prompt-hash key of <see cref="CheckpointManager.GetCachedLlmResponse"/>: the full SHA-256 of the prompt's UTF-8.</summary>
 public sealed class PromptHashTests

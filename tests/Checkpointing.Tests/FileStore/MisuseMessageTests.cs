@@ -2,7 +2,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 /// <summary>Ordinary mistakes get a message that says what happened, where, and what to do.</summary>
 public sealed class MisuseMessageTests : IDisposable

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Checkpointing.FileStore;
 using Checkpointing.Tests.Support;
 
-namespace Checkpointing.Tests.Storage.Fuzz;
+namespace Checkpointing.Tests.FileStore.Fuzz;
 
 /// <summary>
 /// Damages a card the ways the hostile-input fuzzer did: bit flips, byte overwrites, truncations (anywhere and near

@@ -2,7 +2,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Facade;
+namespace Checkpointing.Tests.Manager;
 
 /// <summary>Status changes and disposal report what is durable; a compaction that fails afterwards changes nothing.</summary>
 public sealed class DisposalTests : IAsyncDisposable

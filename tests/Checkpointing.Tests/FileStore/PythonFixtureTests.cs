@@ -7,7 +7,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 /// <summary>The compatibility contract with the Python manager (../shared/fixtures/artemis-python/README.md).</summary>
 public sealed class PythonFixtureTests : IDisposable

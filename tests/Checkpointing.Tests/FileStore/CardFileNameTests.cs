@@ -2,7 +2,7 @@ using Checkpointing.FileStore;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage;
+namespace Checkpointing.Tests.FileStore;
 
 public sealed class CardFileNameTests
 {

@@ -3,7 +3,7 @@ using Checkpointing.Json;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage.Damage;
+namespace Checkpointing.Tests.FileStore.Damage;
 
 /// <summary>The raw-bytes check behind every load: which escapes and bytes can never be decoded, and where they are.</summary>
 public sealed class JsonTextValidationTests

@@ -5,7 +5,7 @@ using FluentAssertions;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Checkpointing.Tests.Storage.Fuzz;
+namespace Checkpointing.Tests.FileStore.Fuzz;
 
 /// <summary>
 /// A deterministic mutation fuzzer over library- and Python-written cards. For every mutant: loading either works or

@@ -5,7 +5,7 @@ using Checkpointing.Json;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Creation;
+namespace Checkpointing.Tests.Json;
 
 public sealed class ValidatedJsonStringTests
 {

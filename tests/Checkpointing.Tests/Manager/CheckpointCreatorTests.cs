@@ -5,7 +5,7 @@ using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
-namespace Checkpointing.Tests.Creation;
+namespace Checkpointing.Tests.Manager;
 
 public sealed class CheckpointCreatorTests
 {

@@ -1,6 +1,6 @@
 using Checkpointing.Tests.Support;
 
-namespace Checkpointing.Tests.Storage.Fuzz;
+namespace Checkpointing.Tests.FileStore.Fuzz;
 
 /// <summary>One card's files: the snapshot and, for a card with records since its last compaction, the journal.</summary>
 /// <param name="Name">What the card is, for failure reports.</param>

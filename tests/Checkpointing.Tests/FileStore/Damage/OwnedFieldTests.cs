@@ -5,7 +5,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage.Damage;
+namespace Checkpointing.Tests.FileStore.Damage;
 
 /// <summary>
 /// A field the library writes itself is never written twice: before, a <c>"response": null</c> (which the Python

@@ -2,7 +2,7 @@ using Checkpointing.Tests.Support;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.Tests.Storage.Damage;
+namespace Checkpointing.Tests.FileStore.Damage;
 
 /// <summary>
 /// The stage metadata the library reads back itself is checked by the load: before, a damaged value loaded and then
