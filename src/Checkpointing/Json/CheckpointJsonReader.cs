@@ -45,11 +45,13 @@ internal static partial class CheckpointJsonReader
         RequireKind(root, JsonValueKind.Object, "document", "an object", context);
         var fields = new FieldSet(context, "document");
         string? checkpointId = null, cardId = null, currentStage = null, journalId = null;
-        CheckpointStatus status = CheckpointStatus.Active;
-        DateTimeOffset createdAt = default, updatedAt = default;
-        DateTimeOffset? lastResume = null;
-        IReadOnlyList<string> completed = ImmutableList<string>.Empty, failed = completed, skipped = completed;
-        var stages = StageCheckpointMap.Empty;
+        // Fields every writer (this library's and the Python manager's) always writes are required: a default for a
+        // missing one would change what runs (a completed run read as active runs again), so it is damage, not absence.
+        CheckpointStatus? status = null;
+        DateTimeOffset? createdAt = null, updatedAt = null, lastResume = null;
+        IReadOnlyList<string>? completed = null;
+        IReadOnlyList<string> failed = ImmutableList<string>.Empty, skipped = failed;
+        StageCheckpointMap? stages = null;
         IReadOnlyDictionary<string, JsonElement> executionContext = ImmutableDictionary<string, JsonElement>.Empty, metadata = executionContext;
         var pending = ImmutableDictionary<string, IReadOnlyList<LlmResponse>>.Empty;
         int totalStages = 0, resumeCount = 0;
@@ -99,14 +101,14 @@ internal static partial class CheckpointJsonReader
         {
             CheckpointId = checkpointId ?? throw context.Corrupt(N.CheckpointId, "required field is missing"),
             CardId = cardId ?? throw context.Corrupt(N.CardId, "required field is missing"),
-            Status = status,
-            CreatedAt = createdAt,
-            UpdatedAt = updatedAt,
-            CompletedStages = completed,
+            Status = status ?? throw context.Corrupt(N.Status, "required field is missing"),
+            CreatedAt = createdAt ?? throw context.Corrupt(N.CreatedAt, "required field is missing"),
+            UpdatedAt = updatedAt ?? throw context.Corrupt(N.UpdatedAt, "required field is missing"),
+            CompletedStages = completed ?? throw context.Corrupt(N.CompletedStages, "required field is missing"),
             FailedStages = failed,
             SkippedStages = skipped,
             CurrentStage = currentStage,
-            StageCheckpoints = stages,
+            StageCheckpoints = stages ?? throw context.Corrupt(N.StageCheckpoints, "required field is missing"),
             ExecutionContext = executionContext,
             TotalStages = totalStages,
             TotalDuration = totalDuration,
