@@ -45,6 +45,19 @@ internal static class Formats
             ? (totals.Calls == 0 ? "-" : "?")
             : string.Join(" + ", totals.CostByCurrency.Select(p => p.Value.ToString("0.####", Invariant) + " " + p.Key));
 
+    /// <summary>A count and its noun, singular for one: <c>1 card</c>, <c>2 cards</c>.</summary>
+    public static string Count(long count, string noun) => count.ToString("#,0", Invariant) + " " + (count == 1 ? noun : noun + "s");
+
+    /// <summary>The stage a run is at; <c>-</c> once it has completed (its last stage is no longer current).</summary>
+    public static string CurrentStage(PipelineCheckpoint checkpoint) =>
+        checkpoint.Status == CheckpointStatus.Completed ? "-" : checkpoint.CurrentStage ?? "-";
+
+    /// <summary>The time a run still needs; <c>-</c> when it has completed or no completed stage recorded a duration to estimate from.</summary>
+    public static string Eta(PipelineCheckpoint checkpoint) =>
+        checkpoint.Status == CheckpointStatus.Completed || !checkpoint.StageCheckpoints.Values.Any(s => s.Status == StageStatus.Completed && s.Duration > TimeSpan.Zero)
+            ? "-"
+            : Duration(checkpoint.EstimatedRemaining);
+
     public static string Number(long value) => value.ToString("#,0", Invariant);
 
     public static string Status(CheckpointStatus status) => status.ToString().ToLowerInvariant();
