@@ -52,9 +52,12 @@ internal static class Formats
     public static string CurrentStage(PipelineCheckpoint checkpoint) =>
         checkpoint.Status == CheckpointStatus.Completed ? "-" : checkpoint.CurrentStage ?? "-";
 
-    /// <summary>The time a run still needs; <c>-</c> when it has completed or no completed stage recorded a duration to estimate from.</summary>
+    /// <summary>
+    /// The time a run still needs; <c>-</c> when it has completed or none could be estimated (no completed stage recorded
+    /// a duration, or a writer such as the Python manager stored no estimate).
+    /// </summary>
     public static string Eta(PipelineCheckpoint checkpoint) =>
-        checkpoint.Status == CheckpointStatus.Completed || !checkpoint.StageCheckpoints.Values.Any(s => s.Status == StageStatus.Completed && s.Duration > TimeSpan.Zero)
+        checkpoint.Status == CheckpointStatus.Completed || checkpoint.EstimatedRemaining <= TimeSpan.Zero
             ? "-"
             : Duration(checkpoint.EstimatedRemaining);
 
