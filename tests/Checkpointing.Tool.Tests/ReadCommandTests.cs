@@ -133,7 +133,29 @@ public sealed class ReadCommandTests : IDisposable
 
         result.ExitCode.Should().Be(1);
         result.Stdout.Should().BeEmpty();
-        result.ErrorLines.Should().ContainSingle().Which.Should().Contain("'nope' has no checkpoint").And.Contain("Check the card id");
+        result.ErrorLines.Should().ContainSingle().Which.Should().Contain("'nope' has no checkpoint").And.Contain("Check the card id")
+            .And.NotContain("nothing was changed", "show only reads");
+    }
+
+    [Fact]
+    public async Task Show_CompletedRunHasNoCurrentStage_AndAnUnestimableEtaIsADash()
+    {
+        Fixtures.CopyTo(_dir.Path);
+        var repository = new FileSystemCheckpointRepository(_dir.Path);
+        await using (var manager = new CheckpointManager("no-durations", repository))
+        {
+            await manager.ResumeOrCreateAsync(totalStages: 3);
+            await manager.SetCurrentStageAsync("first");
+        }
+
+        var completed = await ToolProcess.RunAsync("show", "card-completed", "--store", ("file:" + _dir.Path));
+        var unfinished = await ToolProcess.RunAsync("show", "no-durations", "--store", ("file:" + _dir.Path));
+        var list = await ToolProcess.RunAsync("list", "--store", ("file:" + _dir.Path), "--status", "completed");
+
+        completed.Stdout.Should().MatchRegex(@"current stage +- ").And.MatchRegex(@"eta +- ");
+        unfinished.ExitCode.Should().Be(0, unfinished.ToString());
+        unfinished.Stdout.Should().MatchRegex(@"current stage +first ").And.MatchRegex(@"eta +- ", "no stage recorded a duration to estimate from");
+        list.Stdout.Should().MatchRegex(@"\| card-completed +\| completed +\| [^|]+\| - +\|", "a completed run's last stage is not current");
     }
 
     public static TheoryData<string> FixtureIds() => [.. Fixtures.CardIds];

@@ -29,6 +29,15 @@ public sealed class UsageTests : IDisposable
     }
 
     [Fact]
+    public async Task MisspeltCommand_SaysOnlyThatItIsUnrecognized()
+    {
+        var result = await ToolProcess.RunAsync("lst");
+
+        result.ExitCode.Should().Be(2);
+        result.ErrorLines.Should().ContainSingle().Which.Should().Contain("Unrecognized command or argument 'lst'");
+    }
+
+    [Fact]
     public async Task Store_ComesFromCheckpointingStore_ThenCheckpointDir()
     {
         Fixtures.CopyTo(_dir.Path);

@@ -27,6 +27,18 @@ public sealed class VerifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_UnknownCard_SaysItHasNoCheckpoint_NotThatItIsDamaged()
+    {
+        Fixtures.CopyTo(_dir.Path);
+
+        var result = await ToolProcess.RunAsync("verify", "NOPE", "card-fresh", "--store", ("file:" + _dir.Path));
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.ErrorLines.Should().ContainSingle().Which.Should().Contain("card 'NOPE' has no checkpoint in").And.NotContain("nothing was changed");
+        result.Stdout.Should().Contain("1 card verified, no damage (0 harmless findings)").And.NotContain("damaged").And.NotContain("NOPE");
+    }
+
+    [Fact]
     public async Task Verify_DamagedJournalRecord_ReportsFileAndOffset_AndExitsOne()
     {
         await WriteCardWithJournalAsync("damaged");

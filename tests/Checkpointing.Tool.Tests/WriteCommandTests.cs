@@ -56,10 +56,12 @@ public sealed class WriteCommandTests : IDisposable
         await store.WithAsync(r => RecordRunAsync(r, "card", completed: false));
 
         var unknown = await ToolProcess.RunAsync("rewind", "card", "--from", "deploy", "--store", store.Spec);
+        var one = await ToolProcess.RunAsync("rewind", "card", "--from", "ship", "--dry-run", "--store", store.Spec);
         var dropped = await ToolProcess.RunAsync("rewind", "card", "--from", "test", "--drop-llm-cache", "--store", store.Spec);
 
         unknown.ExitCode.Should().Be(1);
         unknown.ErrorLines.Should().ContainSingle().Which.Should().Contain("no record of stage 'deploy'").And.Contain("plan, build, test, ship");
+        one.Stdout.Should().Contain("1 LLM response kept cached", "one, not '1 LLM responses'");
         dropped.ExitCode.Should().Be(0, dropped.ToString());
         var rewound = (await store.WithAsync(r => r.LoadAsync("card")))!;
         rewound.StageCheckpoints.Keys.Should().Equal("plan", "build");
@@ -87,8 +89,26 @@ public sealed class WriteCommandTests : IDisposable
         foreach (var result in results)
         {
             result.ExitCode.Should().Be(1, result.ToString());
-            result.ErrorLines.Should().ContainSingle().Which.Should().Contain("owned by", result.ToString());
+            var line = result.ErrorLines.Should().ContainSingle().Which;
+            line.Should().Contain("'owned' ", result.ToString()).And.Contain("owned by ")
+                .And.NotContain("LockTimeout").And.NotContain("AcquireOwnershipAsync");
+            if (kind == "sqlite")
+            {
+                line.Should().Contain($"process {Environment.ProcessId}", "SQLite knows the owner's process");
+            }
+            else if (kind == "file")
+            {
+                line.Should().Contain("another process (lock file ", "the file store knows only the lock file");
+            }
         }
+
+        foreach (var refused in results[..3])
+        {
+            refused.ErrorLines[0].Should().StartWith("checkpointing: card 'owned' is owned by ")
+                .And.EndWith("; nothing was changed; retry when it has finished, or stop it.");
+        }
+
+        results[3].ErrorLines[0].Should().StartWith("checkpointing: 'owned' left alone: owned by ");
 
         CheckpointJson.SerializeCheckpoint((await repository.LoadAsync("owned"))!).Should().Equal(before);
         await ownership.DisposeAsync();
@@ -120,7 +140,7 @@ public sealed class WriteCommandTests : IDisposable
         dry.Stdout.Should().Contain("would delete 'done-1'").And.Contain("would delete 'done-2'").And.NotContain("running");
         kept.Should().BeEquivalentTo("done-1", "done-2", "running");
         keepLast.ExitCode.Should().Be(0, keepLast.ToString());
-        keepLast.Stdout.Should().Contain("1 runs deleted");
+        keepLast.Stdout.Should().Contain("1 run deleted");
         left.Should().HaveCount(2).And.Contain("running");
     }
 

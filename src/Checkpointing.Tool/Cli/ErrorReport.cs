@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Checkpointing.Tool.Output;
 
 namespace Checkpointing.Tool.Cli;
 
@@ -9,7 +10,7 @@ internal sealed record ErrorReport(string Message, int ExitCode)
     {
         UsageException usage => new(usage.Message, ExitCodes.Usage),
         OperationCanceledException => new("cancelled; nothing was left half-changed", ExitCodes.Problem),
-        CheckpointLockedException locked => new($"{locked.Message} Nothing was changed; retry when the owner has finished (or stop it).", ExitCodes.Problem),
+        CheckpointLockedException locked => new(OwnedCard.Refusal(locked), ExitCodes.Problem),
         CheckpointNotFoundException notFound => new(notFound.Message, ExitCodes.Problem),
         CheckpointConflictException conflict => new($"{conflict.Message}", ExitCodes.Problem),
         CheckpointVersionException version => new($"{version.Message} Upgrade the tool to read it.", ExitCodes.Problem),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Checkpointing.Tool.Commands;
 using Checkpointing.Tool.Output;
 
@@ -27,7 +28,7 @@ internal static class ToolApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            foreach (var error in UsefulErrors(parsed.Errors))
             {
                 ErrorOutput.Line($"{error.Message} (run '{CommandPath(parsed)} --help' for usage)");
             }
@@ -56,6 +57,15 @@ internal static class ToolApp
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>
+    /// The errors worth printing: "Required command was not provided" adds nothing next to an unrecognized token
+    /// (a misspelt command), which says what is wrong.
+    /// </summary>
+    private static IEnumerable<ParseError> UsefulErrors(IReadOnlyList<ParseError> errors) =>
+        errors.Any(e => e.Message.StartsWith("Unrecognized command or argument", StringComparison.Ordinal))
+            ? errors.Where(e => !e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal))
+            : errors;
 
     private static string CommandPath(ParseResult parsed) =>
         parsed.CommandResult.Command is RootCommand ? "checkpointing" : "checkpointing " + parsed.CommandResult.Command.Name;

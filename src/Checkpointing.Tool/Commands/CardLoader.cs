@@ -33,5 +33,9 @@ internal static class CardLoader
     /// <summary>Loads one card, or explains that the store has none.</summary>
     public static async Task<PipelineCheckpoint> LoadOneAsync(OpenStore store, string cardId, CancellationToken cancellationToken) =>
         await store.Repository.LoadAsync(cardId, cancellationToken).ConfigureAwait(false)
-            ?? throw new CheckpointNotFoundException(cardId, store.Spec.Display);
+            ?? throw new CheckpointNotFoundException(NotFound(cardId, store));
+
+    /// <summary>A read command's words for a card the store has no checkpoint for (a read changes nothing, so it does not say so).</summary>
+    public static string NotFound(string cardId, OpenStore store) =>
+        $"card '{cardId}' has no checkpoint in {store.Spec.Display}. Check the card id and the store.";
 }

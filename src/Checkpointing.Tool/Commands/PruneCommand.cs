@@ -42,10 +42,10 @@ internal static class PruneCommand
 
             foreach (var skipped in report.Skipped)
             {
-                ErrorOutput.Line($"'{skipped.CardId}' left alone: {skipped.Reason}");
+                ErrorOutput.Line($"'{skipped.CardId}' left alone: {OwnedCard.PruneReason(skipped.Reason)}");
             }
 
-            Console.Out.WriteLine($"{report.Deleted.Count} runs {verb}{(report.DryRun ? " (dry run, nothing changed)" : string.Empty)}, {report.Skipped.Count} left alone, in {opened.Spec.Display}");
+            Console.Out.WriteLine($"{Formats.Count(report.Deleted.Count, "run")} {verb}{(report.DryRun ? " (dry run, nothing changed)" : string.Empty)}, {report.Skipped.Count} left alone, in {opened.Spec.Display}");
             return report.Skipped.Count == 0 ? ExitCodes.Success : ExitCodes.Problem;
         });
         return command;

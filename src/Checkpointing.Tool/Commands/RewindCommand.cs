@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Checkpointing.Tool.Cli;
+using Checkpointing.Tool.Output;
 using Checkpointing.Tool.Stores;
 
 namespace Checkpointing.Tool.Commands;
@@ -41,7 +42,7 @@ internal static class RewindCommand
             var verb = result.Applied ? "rewound" : "would rewind (dry run, nothing changed)";
             Console.Out.WriteLine(
                 $"{verb} card '{cardId}' from stage '{stage}': {string.Join(", ", result.Stages)} run again on the next resume; "
-                + $"{result.LlmResponsesKept} LLM responses kept cached, {result.LlmResponsesDropped} dropped; "
+                + $"{Formats.Count(result.LlmResponsesKept, "LLM response")} kept cached, {result.LlmResponsesDropped} dropped; "
                 + $"status {result.Checkpoint.Status.ToString().ToLowerInvariant()}, version {result.Checkpoint.Version}");
             return ExitCodes.Success;
         });

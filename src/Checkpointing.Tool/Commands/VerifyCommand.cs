@@ -25,6 +25,21 @@ internal static class VerifyCommand
         {
             var given = parse.GetValue(cards) is { Length: > 0 } ids ? ids : null;
             await using var opened = OpenStore.Open(StoreSpec.Resolve(parse.GetValue(store)));
+            var missing = given is null ? [] : await MissingAsync(opened, given, cancellationToken).ConfigureAwait(false);
+            foreach (var id in missing)
+            {
+                ErrorOutput.Line(CardLoader.NotFound(id, opened));
+            }
+
+            if (given is not null && missing.Count > 0)
+            {
+                given = [.. given.Except(missing, StringComparer.Ordinal)];
+                if (given.Length == 0)
+                {
+                    return ExitCodes.Problem;
+                }
+            }
+
             var (checkedCards, findings) = opened.Repository is FileSystemCheckpointRepository files
                 ? await VerifyFilesAsync(files, given, cancellationToken).ConfigureAwait(false)
                 : await VerifyRowsAsync(opened, given, cancellationToken).ConfigureAwait(false);
@@ -37,9 +52,24 @@ internal static class VerifyCommand
                 Render(ToolConsole.Create(), opened.Spec.Display, checkedCards, findings);
             }
 
-            return findings.Any(f => f.IsDamage) ? ExitCodes.Problem : ExitCodes.Success;
+            return findings.Any(f => f.IsDamage) || missing.Count > 0 ? ExitCodes.Problem : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The named cards the store has nothing for: reported as unknown, not as damaged.</summary>
+    private static async Task<IReadOnlyList<string>> MissingAsync(OpenStore store, string[] cards, CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        foreach (var id in cards.Distinct(StringComparer.Ordinal))
+        {
+            if (!await store.Repository.ExistsAsync(id, cancellationToken).ConfigureAwait(false))
+            {
+                missing.Add(id);
+            }
+        }
+
+        return missing;
     }
 
     private static async Task<(IReadOnlyList<string>, IReadOnlyList<CheckpointFinding>)> VerifyFilesAsync(
@@ -103,8 +133,8 @@ internal static class VerifyCommand
 
         var damaged = findings.Count(f => f.IsDamage);
         console.WriteLine(damaged == 0
-            ? $"{store}: {cards.Count} cards verified, no damage ({findings.Count} harmless findings)"
-            : $"{store}: {cards.Count} cards verified, {damaged} damaged; a damaged card cannot be loaded until its file is repaired or the card is cleared");
+            ? $"{store}: {Formats.Count(cards.Count, "card")} verified, no damage ({Formats.Count(findings.Count, "harmless finding")})"
+            : $"{store}: {Formats.Count(cards.Count, "card")} verified, {damaged} damaged; a damaged card cannot be loaded until its file is repaired or the card is cleared");
     }
 
     private static string JsonNamingKind(CheckpointFindingKind kind) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString());

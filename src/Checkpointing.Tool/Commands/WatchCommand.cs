@@ -120,8 +120,8 @@ internal static class WatchCommand
                 CultureInfo.InvariantCulture,
                 $"{now:HH:mm:ss} {checkpoint.CardId} v{checkpoint.Version} {Formats.Status(checkpoint.Status)} "
                 + $"{ProgressBar.Text(summary.Fraction, 20)} {summary.Completed}/{summary.Total} "
-                + $"current: {checkpoint.CurrentStage ?? "-"} elapsed: {Formats.Duration(ShowView.WallTime(checkpoint, now))} "
-                + $"eta: {(checkpoint.Status == CheckpointStatus.Completed ? "-" : Formats.Duration(checkpoint.EstimatedRemaining))}");
+                + $"current: {Formats.CurrentStage(checkpoint)} elapsed: {Formats.Duration(ShowView.WallTime(checkpoint, now))} "
+                + $"eta: {Formats.Eta(checkpoint)}");
         }
 
         private static int? Outcome(PipelineCheckpoint? checkpoint)

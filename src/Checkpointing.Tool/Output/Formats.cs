@@ -45,6 +45,22 @@ internal static class Formats
             ? (totals.Calls == 0 ? "-" : "?")
             : string.Join(" + ", totals.CostByCurrency.Select(p => p.Value.ToString("0.####", Invariant) + " " + p.Key));
 
+    /// <summary>A count and its noun, singular for one: <c>1 card</c>, <c>2 cards</c>.</summary>
+    public static string Count(long count, string noun) => count.ToString("#,0", Invariant) + " " + (count == 1 ? noun : noun + "s");
+
+    /// <summary>The stage a run is at; <c>-</c> once it has completed (its last stage is no longer current).</summary>
+    public static string CurrentStage(PipelineCheckpoint checkpoint) =>
+        checkpoint.Status == CheckpointStatus.Completed ? "-" : checkpoint.CurrentStage ?? "-";
+
+    /// <summary>
+    /// The time a run still needs; <c>-</c> when it has completed or none could be estimated (no completed stage recorded
+    /// a duration, or a writer such as the Python manager stored no estimate).
+    /// </summary>
+    public static string Eta(PipelineCheckpoint checkpoint) =>
+        checkpoint.Status == CheckpointStatus.Completed || checkpoint.EstimatedRemaining <= TimeSpan.Zero
+            ? "-"
+            : Duration(checkpoint.EstimatedRemaining);
+
     public static string Number(long value) => value.ToString("#,0", Invariant);
 
     public static string Status(CheckpointStatus status) => status.ToString().ToLowerInvariant();

@@ -27,7 +27,7 @@ internal static class ListView
                 StatusStyle.Escape(card.CardId),
                 StatusStyle.Markup(checkpoint.Status),
                 $"{ProgressBar.Markup(card.Fraction, BarWidth, plain, checkpoint.Status)} {card.Completed}/{card.Total}",
-                StatusStyle.Escape(checkpoint.CurrentStage ?? "-"),
+                StatusStyle.Escape(Formats.CurrentStage(checkpoint)),
                 checkpoint.FailedStages.Count == 0 ? "-" : $"[red]{StatusStyle.Escape(string.Join(", ", checkpoint.FailedStages))}[/]",
                 Formats.Relative(checkpoint.UpdatedAt, now),
                 checkpoint.ResumeCount.ToString(System.Globalization.CultureInfo.InvariantCulture),

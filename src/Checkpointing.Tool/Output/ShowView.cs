@@ -41,11 +41,11 @@ internal static class ShowView
         Row("card", StatusStyle.Escape(checkpoint.CardId));
         Row("status", $"{StatusStyle.Markup(checkpoint.Status)} (version {checkpoint.Version})");
         Row("progress", $"{ProgressBar.Markup(summary.Fraction, 20, plain, checkpoint.Status)} {summary.Completed}/{summary.Total} stages");
-        Row("current stage", StatusStyle.Escape(checkpoint.CurrentStage ?? "-"));
+        Row("current stage", StatusStyle.Escape(Formats.CurrentStage(checkpoint)));
         Row("created", $"{Formats.Timestamp(checkpoint.CreatedAt)} ({Formats.Relative(checkpoint.CreatedAt, now)})");
         Row("updated", $"{Formats.Timestamp(checkpoint.UpdatedAt)} ({Formats.Relative(checkpoint.UpdatedAt, now)})");
         Row("duration", $"{Formats.Duration(WallTime(checkpoint, now))} wall clock, {Formats.Duration(checkpoint.TotalDuration)} in stages");
-        Row("eta", checkpoint.Status == CheckpointStatus.Completed ? "-" : Formats.Duration(checkpoint.EstimatedRemaining));
+        Row("eta", Formats.Eta(checkpoint));
         Row("resumes", checkpoint.ResumeCount.ToString(CultureInfo.InvariantCulture));
         Row("llm", StatusStyle.Escape(cost.Total.ToString()));
         if (cost.SavedByCache.Calls > 0)
@@ -86,7 +86,7 @@ internal static class ShowView
                 stageCost.Usage.Calls.ToString(CultureInfo.InvariantCulture),
                 Formats.Number(stageCost.Usage.TotalTokens),
                 StatusStyle.Escape(Formats.Cost(stageCost.Usage)),
-                StatusStyle.Escape(stageCost.SavedByCache.Calls == 0 ? "-" : $"{stageCost.SavedByCache.Calls} calls, {Formats.Cost(stageCost.SavedByCache)}"),
+                StatusStyle.Escape(stageCost.SavedByCache.Calls == 0 ? "-" : $"{Formats.Count(stageCost.SavedByCache.Calls, "call")}, {Formats.Cost(stageCost.SavedByCache)}"),
                 stage?.ErrorMessage is { } error ? $"[red]{StatusStyle.Escape(error)}[/]" : "-");
         }
 
