@@ -11,6 +11,7 @@ namespace Checkpointing.Sqlite;
 /// </summary>
 internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger logger)
 {
+    private const int MaxExplicitAttempts = 3;
     private readonly object _gate = new();
     private readonly Dictionary<string, CardFolds> _cards = new(StringComparer.Ordinal);
     private bool _closed;
@@ -50,7 +51,16 @@ internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger log
         await card.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await fold.RunAsync(cardId, onlyIfDue: false, cancellationToken).ConfigureAwait(false);
+            // A fold dropped because another writer replaced the document folds again what that left (a few tries: each
+            // drop means some other writer made progress).
+            for (var attempt = 0; attempt < MaxExplicitAttempts; attempt++)
+            {
+                if (await fold.RunAsync(cardId, onlyIfDue: false, cancellationToken).ConfigureAwait(false) != SqliteFoldOutcome.Dropped)
+                {
+                    break;
+                }
+            }
+
             lock (_gate)
             {
                 card.Due = false;

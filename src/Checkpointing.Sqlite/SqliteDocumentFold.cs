@@ -30,12 +30,12 @@ internal sealed class SqliteDocumentFold(
     /// <param name="cardId">The card.</param>
     /// <param name="onlyIfDue">Fold only when the change rows outgrow the document (a background fold); otherwise whenever there are any.</param>
     /// <param name="cancellationToken">Cancels the fold; what was written so far is garbage the next fold removes.</param>
-    /// <returns>Whether a new document was switched in.</returns>
-    public async Task<bool> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
+    /// <returns>Whether a new document was switched in, there was nothing to fold, or the fold was dropped.</returns>
+    public async Task<SqliteFoldOutcome> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
     {
         if (await ReadAsync(cardId, onlyIfDue, cancellationToken).ConfigureAwait(false) is not { } folded)
         {
-            return false;
+            return SqliteFoldOutcome.NothingToFold;
         }
 
         var document = CheckpointJson.SerializeCheckpoint(folded.Checkpoint);
@@ -55,11 +55,24 @@ internal sealed class SqliteDocumentFold(
         if (!await SwitchAsync(folded, generation, chunks, document.Length, cancellationToken).ConfigureAwait(false))
         {
             SqliteLog.FoldAbandoned(logger, cardId, folded.Checkpoint.Version);
-            return false;
+            await database.ExecuteAsync(
+                async connection =>
+                {
+                    await ExecuteAsync(
+                        connection,
+                        null,
+                        "DELETE FROM checkpoint_document_chunks WHERE card_id = $card AND generation = $generation",
+                        cancellationToken,
+                        ("$card", cardId),
+                        ("$generation", generation)).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            return SqliteFoldOutcome.Dropped;
         }
 
         SqliteLog.Compacted(logger, cardId, folded.ChangeCount, folded.ChangeBytes, document.Length, folded.Checkpoint.Version);
-        return true;
+        return SqliteFoldOutcome.Folded;
     }
 
     private Task<FoldedState?> ReadAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken) =>
@@ -160,7 +173,7 @@ internal sealed class SqliteDocumentFold(
     }
 
     private static async Task ExecuteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         using var command = SqliteDatabase.Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
