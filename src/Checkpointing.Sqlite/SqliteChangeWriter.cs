@@ -88,7 +88,7 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
                 ("$bytes", changeJson.Length),
                 ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return SqliteDocumentFold.IsDue(state.DocumentBytes, state.ChangeBytes + changeJson.Length, options.MinCompactionBytes);
+            return SqliteDocumentFold.IsDue(state.DocumentBytes, state.ChangeBytes + changeJson.Length, options);
         }, cancellationToken);
     }
 

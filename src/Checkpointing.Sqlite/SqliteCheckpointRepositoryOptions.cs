@@ -36,6 +36,9 @@ public sealed class SqliteCheckpointRepositoryOptions
     /// <summary>Gets or sets the size of the chunks a fold writes its new document in, one short write transaction each (tests make it small).</summary>
     internal int FoldChunkBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Gets or sets a fold threshold that ignores the document's size, so that folds run all the time (crash tests).</summary>
+    internal long? CompactionBytesOverride { get; set; }
+
     /// <summary>Gets or sets a test hook that a fold awaits after each chunk it wrote (card, chunks written so far).</summary>
     internal Func<string, int, CancellationToken, Task>? AfterFoldChunk { get; set; }
 

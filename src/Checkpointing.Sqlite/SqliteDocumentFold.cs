@@ -21,7 +21,8 @@ internal sealed class SqliteDocumentFold(
     SqliteDatabase database, SqliteChangeWriter writer, SqliteCheckpointReader reader, SqliteCheckpointRepositoryOptions options, ILogger logger)
 {
     /// <summary>Whether change rows of <paramref name="changeBytes"/> outgrow a document of <paramref name="documentBytes"/>.</summary>
-    public static bool IsDue(long documentBytes, long changeBytes, long minCompactionBytes) => changeBytes > Math.Max(documentBytes, minCompactionBytes);
+    public static bool IsDue(long documentBytes, long changeBytes, SqliteCheckpointRepositoryOptions options) =>
+        changeBytes > (options.CompactionBytesOverride ?? Math.Max(documentBytes, options.MinCompactionBytes));
 
     /// <summary>A new random identity for a stored document (never 0, the identity of documents stored before schema 5).</summary>
     public static long NewDocumentId() => Random.Shared.NextInt64(1, long.MaxValue);
@@ -96,7 +97,7 @@ internal sealed class SqliteDocumentFold(
                 (documentId, documentBytes, changeBytes, changeCount) = (row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3));
             }
 
-            if (changeCount == 0 || (onlyIfDue && !IsDue(documentBytes, changeBytes, options.MinCompactionBytes)))
+            if (changeCount == 0 || (onlyIfDue && !IsDue(documentBytes, changeBytes, options)))
             {
                 return null;
             }

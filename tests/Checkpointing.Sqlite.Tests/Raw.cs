@@ -64,6 +64,24 @@ public static class Raw
         "SELECT COUNT(*) FROM checkpoint_document_chunks k WHERE k.card_id = $card AND k.generation <> (SELECT document_id FROM checkpoints WHERE card_id = $card)",
         ("$card", cardId));
 
+    /// <summary>The generations of a card's stray chunks.</summary>
+    public static IReadOnlySet<long> StrayGenerations(string path, string cardId)
+    {
+        using var connection = Open(path);
+        using var command = Command(
+            connection,
+            "SELECT DISTINCT k.generation FROM checkpoint_document_chunks k WHERE k.card_id = $card AND k.generation <> (SELECT document_id FROM checkpoints WHERE card_id = $card)",
+            [("$card", cardId)]);
+        using var reader = command.ExecuteReader();
+        var generations = new HashSet<long>();
+        while (reader.Read())
+        {
+            generations.Add(reader.GetInt64(0));
+        }
+
+        return generations;
+    }
+
     private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();
