@@ -27,24 +27,33 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
             }
         }));
         var checkpoint = CheckpointSamples.Minimal("CARD-1");
-        await repository.SaveAsync(checkpoint);
-        for (var i = 0; !held.Task.IsCompleted; i++)
+        try
         {
-            i.Should().BeLessThan(200, "the change rows outgrow the small document quickly, which starts a background fold");
-            checkpoint = await SaveResponseAsync(repository, checkpoint, $"before {i}");
+            await repository.SaveAsync(checkpoint);
+            // Save until the change rows outgrow the document: that save starts a background fold, which then holds.
+            for (var i = 0; Raw.Scalar(Database.Path, "SELECT change_bytes > document_bytes FROM checkpoints") == 0; i++)
+            {
+                checkpoint = await SaveResponseAsync(repository, checkpoint, $"before {i}");
+            }
+
+            await held.Task.WaitAsync(HangGuard);
+
+            // The fold has written its first chunk and waits; the saves below must not wait for it.
+            for (var i = 0; i < 30; i++)
+            {
+                checkpoint = await SaveResponseAsync(repository, checkpoint, $"during {i}").WaitAsync(HangGuard);
+            }
+
+            release.Task.IsCompleted.Should().BeFalse("every save above returned while the fold was still held");
+            Raw.StrayChunks(Database.Path, "CARD-1").Should().BeGreaterThan(0, "the held fold's first chunk is written and not switched in");
+            (await Open().LoadAsync("CARD-1")).ShouldMatch(checkpoint, "a reader sees every save while the fold runs");
+        }
+        finally
+        {
+            // A failed assertion must not leave the fold held: dispose waits for it.
+            release.TrySetResult();
         }
 
-        // The fold has written its first chunk and waits; the saves below must not wait for it.
-        for (var i = 0; i < 30; i++)
-        {
-            checkpoint = await SaveResponseAsync(repository, checkpoint, $"during {i}").WaitAsync(HangGuard);
-        }
-
-        release.Task.IsCompleted.Should().BeFalse("every save above returned while the fold was still held");
-        Raw.StrayChunks(Database.Path, "CARD-1").Should().BeGreaterThan(0, "the held fold's first chunk is written and not switched in");
-        (await Open().LoadAsync("CARD-1")).ShouldMatch(checkpoint, "a reader sees every save while the fold runs");
-
-        release.SetResult();
         await repository.CompactAsync("CARD-1");
 
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes").Should().Be(0, "CompactAsync waited for the fold and folded what came after it");
@@ -124,10 +133,21 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
         await held.Task.WaitAsync(HangGuard);
 
         var owner = Open();
-        await using var ownership = await owner.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
-        var applied = new AppliedChange(checkpoint, new CurrentStageSet(checkpoint.Version + 1, CheckpointSamples.At(500), "owner's stage"));
-        await owner.SaveChangeAsync(applied);
-        release.SetResult();
+        CheckpointOwnership ownership;
+        AppliedChange applied;
+        try
+        {
+            ownership = await owner.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
+            applied = new AppliedChange(checkpoint, new CurrentStageSet(checkpoint.Version + 1, CheckpointSamples.At(500), "owner's stage"));
+            await owner.SaveChangeAsync(applied);
+        }
+        finally
+        {
+            // A failure above must not leave the fold held: dispose waits for it.
+            release.TrySetResult();
+        }
+
+        await using var owned = ownership;
         await unowned.Folds.WhenIdleAsync("CARD-1");
 
         Raw.Scalar(Database.Path, "SELECT document_chunks FROM checkpoints").Should().Be(0, "the fold of a writer that lost the card is refused at the switch");
