@@ -73,7 +73,10 @@ internal static class ColdResumeQuick
         }
     }
 
-    /// <summary>The child's side: resume, say how long ResumeAsync took and which Checkpointing.dll ran, exit (the caller times the whole process).</summary>
+    /// <summary>
+/// The child's side: resume, then print <c>ready</c>, how long ResumeAsync took, the JIT's method count and time, which
+/// Checkpointing.dll ran, the gen 0/1/2 collection counts and the GC pause total; exit (the caller times the whole process).
+/// </summary>
     public static async Task<int> RunChildAsync(string directory)
     {
         var start = Stopwatch.GetTimestamp();
@@ -89,7 +92,7 @@ internal static class ColdResumeQuick
             var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"ready {elapsed:R} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:R} {AssemblyImage.KindOf(typeof(CheckpointManager).Assembly.Location)}"));
+                $"ready {elapsed:R} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:R} {AssemblyImage.KindOf(typeof(CheckpointManager).Assembly.Location)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {GC.GetTotalPauseDuration().TotalMilliseconds:R}"));
         }
 
         return 0;
