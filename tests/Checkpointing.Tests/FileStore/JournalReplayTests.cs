@@ -151,13 +151,17 @@ public sealed class JournalReplayTests
     }
 
     [Fact]
-    public void RecordThatIsNotJson_IsReportedAtItsOffset()
+    public void RecordThatIsNotJson_IsReportedAtTheByteWhereTheJsonBreaks()
     {
         var (changes, _) = JournalBytes.StageChanges(Stages.Checkpoint(), 3, At);
-        var (offsets, _) = JournalBytes.Layout(changes);
-        byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. RawRecord("{\"version\": 4,"u8)];
+        var (_, end) = JournalBytes.Layout(changes);
+        var payload = "{\"version\": x}"u8;
+        byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. RawRecord(payload)];
 
-        Refused(journal, Snapshot(JournalId)).Offset.Should().BeGreaterThan(offsets[^1], "the error is inside the third record");
+        var error = Refused(journal, Snapshot(JournalId));
+
+        error.Offset.Should().Be(end + JournalFormat.RecordHeaderSize + payload.IndexOf((byte)'x'), "the payload follows the record's 12-byte header");
+        journal[(int)error.Offset!.Value].Should().Be((byte)'x');
     }
 
     [Fact]
@@ -165,13 +169,14 @@ public sealed class JournalReplayTests
     {
         var (changes, _) = JournalBytes.StageChanges(Stages.Checkpoint(), 3, At);
         var (_, end) = JournalBytes.Layout(changes);
-        var bad = Encoding.UTF8.GetBytes("{\"version\":4,\"timestamp\":\"2026-04-01T00:00:00+00:00\",\"type\":\"stage\",\"stage\":{\"stage_name\":\"x\",\"status\":\"completed\",\"duration_seconds\":1e300}}");
+        var bad = Encoding.UTF8.GetBytes("{\"v\":4,\"t\":\"2026-04-01T00:00:00+00:00\",\"type\":\"stage\",\"stage\":{\"stage_name\":\"x\",\"status\":\"completed\",\"duration_seconds\":1e300}}");
         byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. RawRecord(bad)];
 
         var error = Refused(journal, Snapshot(JournalId));
 
-        error.Offset.Should().Be(end);
+        error.Offset.Should().Be(end + JournalFormat.RecordHeaderSize, "the record's JSON starts after its 12-byte header");
         error.Path.Should().Be(Path);
+        error.Message.Should().Contain("stage.duration_seconds: expected a number of seconds");
     }
 
     [Fact]
