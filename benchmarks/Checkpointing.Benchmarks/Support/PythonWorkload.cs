@@ -80,11 +80,11 @@ internal static class PythonWorkload
         return result;
     }
 
-    /// <summary>Whether a background compaction is writing the snapshot now (its temporary file exists).</summary>
+    /// <summary>Whether a background compaction is writing now: a snapshot or a successor journal (a temporary file exists).</summary>
     private static bool Folding(CardPaths paths, Samples probes)
     {
         var start = Stopwatch.GetTimestamp();
-        var folding = Directory.EnumerateFiles(paths.Directory, Path.GetFileName(paths.Snapshot) + ".*" + CardPaths.TempExtension).Any();
+        var folding = Directory.EnumerateFiles(paths.Directory, paths.TempPattern).Any();
         probes.AddSince(start);
         return folding;
     }

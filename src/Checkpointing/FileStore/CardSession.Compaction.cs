@@ -188,8 +188,8 @@ internal sealed partial class CardSession
 
     /// <summary>
     /// Appends zeros to <paramref name="path"/> until it is <paramref name="length"/> bytes long, a chunk at a time, each
-    /// fdatasync'd (one chunk of dirty data at most, like <see cref="FileBufferWriter"/>); stops early when
-    /// <paramref name="stop"/> says so. Returns the file's length.
+    /// written out to the device (one chunk of dirty data at most, like <see cref="FileBufferWriter"/>), then fsyncs it;
+    /// stops early when <paramref name="stop"/> says so. Returns the file's length.
     /// </summary>
     internal static long ZeroFill(string path, long length, Func<bool> stop)
     {
@@ -199,7 +199,7 @@ internal sealed partial class CardSession
         {
             var chunk = Math.Min(length - end, FileBufferWriter.ChunkSize);
             RandomAccess.Write(file.SafeFileHandle, WithZerosAfter(ReadOnlyMemory<byte>.Empty, chunk), end);
-            PosixFileSync.DataSync(file);
+            PosixFileSync.WriteOut(file, end, chunk);
             end += chunk;
         }
 
