@@ -22,6 +22,12 @@ internal sealed partial class CardSession
     /// <summary>A fold that the successor, now taking the appends, still needs, or <see langword="null"/>.</summary>
     private Fold? _unfolded;
 
+    /// <summary>
+    /// The most zeros written ahead into a successor: a successor left by a crash is read whole by the next load, zeros
+    /// included. Beyond it, appends extend the file as they go (1 MB of zeros at a time).
+    /// </summary>
+    private const long MaxZeroFilledSuccessor = 64L << 20;
+
     /// <summary>Whether a caller waits for the background work, which then skips what can wait (zero-filling a successor).</summary>
     private bool _hurry;
 
@@ -166,7 +172,7 @@ internal sealed partial class CardSession
         {
             try
             {
-                length = ZeroFill(temp, JournalFormat.HeaderSize + expected, () => Volatile.Read(ref _hurry));
+                length = ZeroFill(temp, JournalFormat.HeaderSize + Math.Min(expected, MaxZeroFilledSuccessor), () => Volatile.Read(ref _hurry));
             }
             catch
             {
@@ -180,11 +186,12 @@ internal sealed partial class CardSession
     }
 
     /// <summary>
-    /// The record bytes a successor is expected to take before it is folded in turn: the snapshot it follows will be
-    /// about twice the current one (the current one plus the journal folded into it), within bounds.
+    /// The record bytes a successor is expected to take before it is folded in turn, within bounds: the snapshot it
+    /// follows will be about twice the current one (the current one plus the journal folded into it), and a quarter more
+    /// covers the record that crosses the line and the appends made while a fold is still running.
     /// </summary>
     private long ExpectedJournalBytes() =>
-        Math.Min(Math.Min(CompactionThreshold, MaxJournalReservation / 2) * 2, _options.MaxFileBytes - JournalFormat.HeaderSize);
+        Math.Min(Math.Min(CompactionThreshold, MaxJournalReservation / 3) * 5 / 2, _options.MaxFileBytes - JournalFormat.HeaderSize);
 
     /// <summary>
     /// Appends zeros to <paramref name="path"/> until it is <paramref name="length"/> bytes long, a chunk at a time, each

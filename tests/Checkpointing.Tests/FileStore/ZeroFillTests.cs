@@ -92,14 +92,14 @@ public sealed class ZeroFillTests : IDisposable
 
         await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
         {
-            // Past the threshold, a save starts preparing a successor in the background, zero-filled to twice the
+            // Past the threshold, a save starts preparing a successor in the background, zero-filled to 2.5 times the
             // threshold; it appears, whole, under its name once ready, and a later save switches the appends to it.
             while (!File.Exists(Paths.Successor))
             {
                 await SaveAsync();
             }
 
-            var prepared = JournalFormat.HeaderSize + (2 * Threshold);
+            var prepared = JournalFormat.HeaderSize + (Threshold * 5 / 2);
             new FileInfo(Paths.Successor).Length.Should().Be(prepared);
             using var successor = new FileStream(Paths.Successor, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
