@@ -63,8 +63,10 @@ internal static class JournalReplay
             var (offset, length) = records[i];
             try
             {
-                changes[i] = ChangeJsonReader.Read(
-                    journal.AsMemory(offset + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, offset, DeferResponseText: true));
+                // The context's offset is where the JSON starts (after the record's header), so that a syntax or decoding
+                // error names the very byte.
+                var payload = offset + JournalFormat.RecordHeaderSize;
+                changes[i] = ChangeJsonReader.Read(journal.AsMemory(payload, length), new JsonReadContext(path, payload, DeferResponseText: true));
             }
             catch (Exception ex) when (ex is CheckpointException or InvalidOperationException or FormatException or OverflowException)
             {
@@ -159,8 +161,8 @@ internal static class JournalReplay
 
         try
         {
-            var first = ChangeJsonReader.Read(
-                journal.AsMemory(JournalFormat.HeaderSize + JournalFormat.RecordHeaderSize, length), new JsonReadContext(path, JournalFormat.HeaderSize));
+            const int Payload = JournalFormat.HeaderSize + JournalFormat.RecordHeaderSize;
+            var first = ChangeJsonReader.Read(journal.AsMemory(Payload, length), new JsonReadContext(path, Payload));
             return first.Version == snapshot.Version + 1 && first.Timestamp >= snapshot.UpdatedAt;
         }
         catch (CheckpointException)

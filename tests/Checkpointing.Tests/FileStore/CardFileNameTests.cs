@@ -68,4 +68,86 @@ public sealed class CardFileNameTests
 
         act.Should().Throw<ArgumentException>().WithMessage("*surrogate*");
     }
+
+    /// <summary>Every Windows device name, which no file may be called whatever its extension or case.</summary>
+    public static TheoryData<string> DeviceNames() =>
+    [
+        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+        "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+
+    [Theory]
+    [MemberData(nameof(DeviceNames))]
+    public void ToBaseName_DeviceName_IsEscapedInAnyCaseAndWithAnyExtension(string device)
+    {
+        foreach (var id in new[] { device, device.ToLowerInvariant(), device + ".v2", device.ToLowerInvariant() + ".txt" })
+        {
+            CardFileName.ToBaseName(id).Should().StartWith("~", id);
+            CardFileName.TryFromBaseName(CardFileName.ToBaseName(id)).Should().Be(id);
+        }
+
+        if (!device.EndsWith('$'))
+        {
+            // (CONIN$ and CONOUT$ are escaped for their '$' already.)
+            CardFileName.ToBaseName(device + "0").Should().Be(device + "0", "only the device name itself is reserved");
+            CardFileName.ToBaseName("X." + device).Should().Be("X." + device, "a device name after the first dot is a plain extension");
+        }
+    }
+
+    [Theory]
+    [InlineData(".hidden")]
+    [InlineData("-x")]
+    [InlineData("_x")]
+    [InlineData("a..b")]
+    [InlineData("a b")]
+    [InlineData("a+b")]
+    [InlineData("é1")]
+    [InlineData("1é")]
+    public void ToBaseName_IdThatIsNotPlain_IsEscapedAndReadBack(string id)
+    {
+        var name = CardFileName.ToBaseName(id);
+
+        name.Should().StartWith("~").And.NotStartWith("~~");
+        CardFileName.TryFromBaseName(name).Should().Be(id);
+        CardFileName.TryFromBaseName(id).Should().BeNull("an id that is not plain is never a base name as it is");
+    }
+
+    [Theory]
+    [InlineData("a.b")]
+    [InlineData("A_b-C.9")]
+    [InlineData("9")]
+    public void TryFromBaseName_PlainName_IsTheId(string name) => CardFileName.TryFromBaseName(name).Should().Be(name);
+
+    [Fact]
+    public void ToBaseName_PlainIdUpToMaxPlainLength_IsUsedAsIs_AndALongerOneIsHashed()
+    {
+        var longest = new string('a', CardFileName.MaxPlainLength);
+
+        CardFileName.ToBaseName(longest).Should().Be(longest);
+        CardFileName.ToBaseName(longest + "a").Should().StartWith("~~");
+        CardFileName.TryFromBaseName(longest + "a").Should().BeNull("no plain name is longer than MaxPlainLength");
+    }
+
+    [Fact]
+    public void ToBaseName_EscapedNameUpToMaxPlainLength_IsKept_AndALongerOneIsHashed()
+    {
+        var fits = "a/" + new string('b', CardFileName.MaxPlainLength - 5); // "~a%2Fbbb...": exactly MaxPlainLength
+        CardFileName.ToBaseName(fits).Should().HaveLength(CardFileName.MaxPlainLength).And.StartWith("~a%2F");
+        CardFileName.ToBaseName(fits + "b").Should().StartWith("~~").And.HaveLength(66);
+        CardFileName.ToBaseName(fits + "b").Should().Be(
+            "~~" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fits + "b"))).ToLowerInvariant());
+    }
+
+    [Theory]
+    [InlineData("~%4")]
+    [InlineData("~a%")]
+    [InlineData("~%zz")]
+    [InlineData("~%FF")]
+    [InlineData("~%C3")]
+    [InlineData("~café")]
+    public void TryFromBaseName_MalformedEscapedName_IsNull(string name) => CardFileName.TryFromBaseName(name).Should().BeNull();
+
+    [Fact]
+    public void TryFromBaseName_EscapedNameWithLowerCaseHex_IsRead() => CardFileName.TryFromBaseName("~a%2fb%c3%a9").Should().Be("a/bé");
 }
