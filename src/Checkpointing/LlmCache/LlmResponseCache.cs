@@ -2,27 +2,77 @@ namespace Checkpointing.LlmCache;
 
 /// <summary>
 /// The in-memory index of every LLM response a run has paid for, keyed by stage and the full SHA-256 of the prompt,
-/// with the latest response overall and the latest per model. Thread-safe; lookups allocate nothing.
+/// with the latest response overall and the latest per model. Thread-safe; lookups allocate nothing once their stage is
+/// indexed.
 /// </summary>
+/// <remarks>
+/// A rebuild from a stored checkpoint indexes nothing yet: a stage's stored responses are hashed the first time that
+/// stage is looked up or added to. A resumed run looks up only the stages it has not finished, so resuming a long run
+/// no longer hashes every prompt it ever sent. The result is the same as indexing everything at once: keys never span
+/// stages, and a stage's stored responses are always indexed before anything added to it later.
+/// </remarks>
 internal sealed class LlmResponseCache
 {
-    /// <summary>The number of responses from which a rebuild hashes prompts in parallel.</summary>
-    private const int ParallelHashThreshold = 256;
-
     private readonly Dictionary<CacheKey, Entry> _entries = [];
     private readonly Dictionary<(string StageName, string RequestKey), LlmResponse> _byRequest = [];
+    private readonly HashSet<string> _indexedStages = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
-    /// <summary>Gets the number of distinct stage and prompt pairs cached.</summary>
+    /// <summary>The checkpoint of the last rebuild, whose stages not in <see cref="_indexedStages"/> are not indexed yet.</summary>
+    private PipelineCheckpoint? _stored;
+
+    /// <summary>Gets the number of distinct stage and prompt pairs cached (indexing every stage not indexed yet).</summary>
     public int Count
     {
         get
         {
             lock (_gate)
             {
+                if (_stored is { } stored)
+                {
+                    foreach (var stageName in stored.StageCheckpoints.Keys)
+                    {
+                        EnsureIndexedLocked(stageName);
+                    }
+
+                    foreach (var stageName in stored.PendingLlmResponses.Keys)
+                    {
+                        EnsureIndexedLocked(stageName);
+                    }
+                }
+
                 return _entries.Count;
             }
         }
+    }
+
+    /// <summary>Gets the number of stages whose stored responses are indexed (for tests of the laziness).</summary>
+    internal int IndexedStageCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _indexedStages.Count;
+            }
+        }
+    }
+
+    /// <summary>Counts the responses a checkpoint holds (stage records and write-ahead), without indexing them.</summary>
+    public static int CountStored(PipelineCheckpoint checkpoint)
+    {
+        var count = 0;
+        foreach (var stage in checkpoint.StageCheckpoints.Values)
+        {
+            count += stage.LlmResponses.Count;
+        }
+
+        foreach (var pending in checkpoint.PendingLlmResponses.Values)
+        {
+            count += pending.Count;
+        }
+
+        return count;
     }
 
     /// <summary>Adds a response; it becomes the latest for its stage and prompt, and for its model.</summary>
@@ -31,51 +81,23 @@ internal sealed class LlmResponseCache
         var key = new CacheKey(stageName, PromptHash.Of(response));
         lock (_gate)
         {
+            EnsureIndexedLocked(stageName);
             AddLocked(key, response);
         }
     }
 
     /// <summary>
-    /// Replaces the contents with every response of a checkpoint: stage records first, then write-ahead ones. The
-    /// prompts are hashed on all cores; the index is then filled in order, so "latest" means the same as when adding.
+    /// Replaces the contents with every response of a checkpoint: for each stage, its record's responses first, then its
+    /// write-ahead ones, so "latest" means the same as when adding. Stages are indexed on first use.
     /// </summary>
     public void Rebuild(PipelineCheckpoint? checkpoint)
     {
-        var responses = new List<(string StageName, LlmResponse Response)>();
-        if (checkpoint is not null)
-        {
-            foreach (var stage in checkpoint.StageCheckpoints.Values)
-            {
-                responses.AddRange(stage.LlmResponses.Select(response => (stage.StageName, response)));
-            }
-
-            foreach (var (stageName, pending) in checkpoint.PendingLlmResponses)
-            {
-                responses.AddRange(pending.Select(response => (stageName, response)));
-            }
-        }
-
-        var hashes = new PromptHash[responses.Count];
-        if (responses.Count >= ParallelHashThreshold)
-        {
-            Parallel.For(0, responses.Count, i => hashes[i] = PromptHash.Of(responses[i].Response));
-        }
-        else
-        {
-            for (var i = 0; i < responses.Count; i++)
-            {
-                hashes[i] = PromptHash.Of(responses[i].Response);
-            }
-        }
-
         lock (_gate)
         {
             _entries.Clear();
             _byRequest.Clear();
-            for (var i = 0; i < responses.Count; i++)
-            {
-                AddLocked(new CacheKey(responses[i].StageName, hashes[i]), responses[i].Response);
-            }
+            _indexedStages.Clear();
+            _stored = checkpoint;
         }
     }
 
@@ -85,6 +107,7 @@ internal sealed class LlmResponseCache
         var key = new CacheKey(stageName, PromptHash.Of(prompt));
         lock (_gate)
         {
+            EnsureIndexedLocked(stageName);
             if (!_entries.TryGetValue(key, out var entry))
             {
                 return null;
@@ -109,7 +132,33 @@ internal sealed class LlmResponseCache
     {
         lock (_gate)
         {
+            EnsureIndexedLocked(stageName);
             return _byRequest.GetValueOrDefault((stageName, requestKey));
+        }
+    }
+
+    /// <summary>Indexes the stored responses of <paramref name="stageName"/> the first time the stage is used.</summary>
+    private void EnsureIndexedLocked(string stageName)
+    {
+        if (_stored is not { } stored || !_indexedStages.Add(stageName))
+        {
+            return;
+        }
+
+        if (stored.StageCheckpoints.TryGetValue(stageName, out var stage))
+        {
+            foreach (var response in stage.LlmResponses)
+            {
+                AddLocked(new CacheKey(stageName, PromptHash.Of(response)), response);
+            }
+        }
+
+        if (stored.PendingLlmResponses.TryGetValue(stageName, out var pending))
+        {
+            foreach (var response in pending)
+            {
+                AddLocked(new CacheKey(stageName, PromptHash.Of(response)), response);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Checkpointing.LlmCache;
 using Checkpointing.Manager;
 using Checkpointing.Telemetry;
 
@@ -131,7 +132,7 @@ public sealed partial class CheckpointManager
         var resumed = _checkpoint!;
         _cache.Rebuild(resumed);
         Instruments.ResumeDuration.Record(_options.TimeProvider.GetElapsedTime(resumeStarted).TotalSeconds);
-        Log.Resumed(_logger, CardId, resumed.ResumeCount, resumed.StagesCompleted, _cache.Count);
+        Log.Resumed(_logger, CardId, resumed.ResumeCount, resumed.StagesCompleted, LlmResponseCache.CountStored(resumed));
         return resumed;
     }
 }

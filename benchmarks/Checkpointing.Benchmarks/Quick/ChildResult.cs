@@ -1,0 +1,4 @@
+namespace Checkpointing.Benchmarks.Quick;
+
+/// <summary>One resume in a fresh process: milliseconds from process start to ready, ResumeAsync inside the child, the child's JIT counts, and the kind of Checkpointing.dll it ran.</summary>
+internal sealed record ChildResult(double Total, double InChild, double JittedMethods, double JitMs, string Kind);
