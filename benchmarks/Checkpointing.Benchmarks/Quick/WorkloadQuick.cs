@@ -25,6 +25,9 @@ internal static class WorkloadQuick
         var ahead = await PythonWorkload.RunAsync(Path.Combine(root, "workload-write-ahead"), writeAhead: true);
         Report.Line($"answers ahead too: {ahead}");
         Report.Line($"  write-ahead calls: {ahead.WriteAhead}, p99 {Report.Ms(ahead.WriteAhead.Percentile(0.99))}");
+        Report.Line(
+            $"the disk's own spread in this run: p99/median {disk.Percentile(0.99) / disk.Median:F1}x, max/median {disk.Max / disk.Median:F1}x; "
+            + $"saves only beside it: p99 {plain.Saves.Percentile(0.99) / disk.Percentile(0.99):F1}x the disk's p99, max {plain.Saves.Max / disk.Max:F1}x the disk's max");
         PrintSlowCalls("never compacting, saves", floor.SaveLog);
         PrintSlowCalls("saves only, saves", plain.SaveLog);
         PrintSlowCalls("answers ahead, saves", ahead.SaveLog);

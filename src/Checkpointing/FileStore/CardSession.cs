@@ -304,12 +304,13 @@ internal sealed partial class CardSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Cuts the zeros kept ahead of the appends when there are many (a successor zero-filled in the background), so that
-    /// the next load does not read them. Only zeros go: a failure leaves them, and a load reads past them.
+    /// Cuts the zeros kept ahead of the appends when there are more than an append ever writes (a successor zero-filled
+    /// in the background), so that the next load does not read them. Only zeros go: a failure leaves them, and a load
+    /// reads past them.
     /// </summary>
     private void TrimZeroFill()
     {
-        if (_journal is null || _journalZeroedEnd - _journalOffset <= MaxZeroFill)
+        if (_journal is null || _journalZeroedEnd - _journalOffset <= MaxZeroFill + ZeroFillAlignment)
         {
             return;
         }
