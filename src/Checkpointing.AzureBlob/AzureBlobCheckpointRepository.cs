@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Azure.Storage.Blobs;
 using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Checkpointing.AzureBlob;
 
@@ -44,7 +43,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
         ArgumentNullException.ThrowIfNull(container);
         _options = options ?? new AzureBlobCheckpointRepositoryOptions();
         _options.Validate();
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<AzureBlobCheckpointRepository>();
+        _logger = LoggerFactories.Create<AzureBlobCheckpointRepository>(loggerFactory);
         Container = container;
     }
 

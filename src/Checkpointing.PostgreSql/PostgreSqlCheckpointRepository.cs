@@ -1,6 +1,5 @@
 using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Checkpointing.PostgreSql;
@@ -90,7 +89,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     {
         var configured = options ?? new PostgreSqlCheckpointRepositoryOptions();
         configured.Validate();
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgreSqlCheckpointRepository>();
+        var logger = LoggerFactories.Create<PostgreSqlCheckpointRepository>(loggerFactory);
         WorkerId = configured.WorkerId is { Length: > 0 } workerId ? workerId : OwnerIds.New();
         _database = new PostgreSqlDatabase(settings, open, new PostgreSqlSchema(configured.Schema), configured.MigrateAutomatically, logger);
         var fence = new PostgreSqlFence(_database, logger);

@@ -1,6 +1,5 @@
 using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Checkpointing.Sqlite;
 
@@ -63,7 +62,7 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionStringOrPath);
         var settings = options ?? new SqliteCheckpointRepositoryOptions();
         settings.Validate();
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteCheckpointRepository>();
+        var logger = LoggerFactories.Create<SqliteCheckpointRepository>(loggerFactory);
         _database = new SqliteDatabase(connectionStringOrPath, settings, logger);
         _reader = new SqliteCheckpointReader(_database);
         _owners = new SqliteCardOwners(_database, settings, logger);

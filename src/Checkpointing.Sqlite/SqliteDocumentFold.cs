@@ -36,6 +36,12 @@ internal sealed class SqliteDocumentFold(
     {
         if (await ReadAsync(cardId, onlyIfDue, cancellationToken).ConfigureAwait(false) is not { } folded)
         {
+            if (!onlyIfDue)
+            {
+                // An explicit compaction is a write: like every write it is refused for a card another owner holds.
+                await writer.WriteAsync(cardId, (_, _) => Task.FromResult(true), cancellationToken).ConfigureAwait(false);
+            }
+
             return SqliteFoldOutcome.NothingToFold;
         }
 

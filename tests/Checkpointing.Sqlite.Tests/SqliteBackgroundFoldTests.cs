@@ -200,6 +200,17 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
     }
 
     [Fact]
+    public async Task CompactWithNothingToFold_OfACardAnotherOwnerHolds_IsRefused()
+    {
+        var owner = Open();
+        await owner.SaveAsync(CheckpointSamples.Minimal("CARD-1"));
+        await using var ownership = await owner.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
+
+        await FluentActions.Awaiting(() => Open().CompactAsync("CARD-1")).Should().ThrowAsync<CheckpointLockedException>("a compaction is a write, as before folds moved off the save path");
+        await owner.CompactAsync("CARD-1");
+    }
+
+    [Fact]
     public async Task ChunkedDocumentWithAMissingChunk_IsReportedCorrupted()
     {
         var repository = Open(new SqliteCheckpointRepositoryOptions { MinCompactionBytes = 0, FoldChunkBytes = 64 });

@@ -125,7 +125,11 @@ public sealed class VerifyTests : IDisposable
         {
             await connection.OpenAsync();
             await using var damage = connection.CreateCommand();
-            damage.CommandText = "UPDATE checkpoint_documents SET document = '{\"card_id\": \"row\", \"status\": 12' WHERE card_id = 'row'";
+            // Dispose compacted the card, so its document is in chunks (a fold's generation), not in checkpoint_documents.
+            damage.CommandText = """
+                UPDATE checkpoint_documents SET document = '{"card_id": "row", "status": 12' WHERE card_id = 'row';
+                UPDATE checkpoint_document_chunks SET data = zeroblob(length(data)) WHERE card_id = 'row' AND chunk = 0;
+                """;
             (await damage.ExecuteNonQueryAsync()).Should().Be(1);
         }
 

@@ -11,6 +11,8 @@ internal sealed class ChildSamples
 
     public Samples JitMs { get; } = new();
 
+    public Samples CpuMs { get; } = new();
+
     /// <summary>Gets the kind of Checkpointing.dll the children reported ("ReadyToRun" or "IL").</summary>
     public string Kind { get; private set; } = "";
 
@@ -20,6 +22,7 @@ internal sealed class ChildSamples
         InChild.Add(child.InChild);
         JittedMethods.Add(child.JittedMethods);
         JitMs.Add(child.JitMs);
+        CpuMs.Add(child.CpuMs);
         Kind = child.Kind;
     }
 }

@@ -3,7 +3,6 @@ using Checkpointing.FileStore;
 using Checkpointing.Json;
 using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Checkpointing;
 
@@ -52,7 +51,7 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository, IAsy
         CardLock.EnsureLockingEnabled();
         _options = options ?? new FileSystemCheckpointRepositoryOptions();
         _options.Validate();
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FileSystemCheckpointRepository>();
+        _logger = LoggerFactories.Create<FileSystemCheckpointRepository>(loggerFactory);
         Directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         CreateDirectory(Directory);
     }

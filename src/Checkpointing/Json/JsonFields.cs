@@ -13,6 +13,9 @@ internal static class JsonFields
     /// <summary>The deepest nesting accepted; deeper documents are refused as corrupt.</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>The size from which a document's texts are cut out while its UTF-8 is checked, on two threads.</summary>
+    private const int SideBySideBytes = 1 << 20;
+
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         MaxDepth = MaxDepth,
@@ -34,7 +37,27 @@ internal static class JsonFields
     {
         texts = null;
         RefuseEmptyOrMarked(utf8, context);
-        if (context.DeferResponseText && LlmTextSkeleton.TryBuild(utf8, change) is { } skeleton)
+        if (!context.DeferResponseText)
+        {
+            return Parse(utf8, context);
+        }
+
+        // Cutting out the texts and checking the UTF-8 are two passes over the same bytes: for a large document (a
+        // snapshot; journal records are read in parallel already) they run side by side.
+        LlmTextSkeleton? built = null;
+        long undecodable = -1;
+        string? problem = null;
+        if (utf8.Length >= SideBySideBytes)
+        {
+            Parallel.Invoke(() => built = LlmTextSkeleton.TryBuild(utf8, change), () => undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out problem));
+        }
+        else
+        {
+            built = LlmTextSkeleton.TryBuild(utf8, change);
+            undecodable = built is null ? -1 : JsonTextValidation.FindUndecodable(utf8.Span, out problem);
+        }
+
+        if (built is { } skeleton)
         {
             JsonDocument? document = null;
             try
@@ -48,7 +71,6 @@ internal static class JsonFields
 
             if (document is not null)
             {
-                var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
                 if (undecodable < 0)
                 {
                     texts = skeleton;

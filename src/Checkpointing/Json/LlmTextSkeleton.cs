@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Checkpointing.Json;
@@ -22,10 +23,6 @@ internal sealed class LlmTextSkeleton : IDisposable
 {
     /// <summary>The bytes that end a run of a JSON document's bytes outside strings worth looking at.</summary>
     private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}[],"u8);
-
-    private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
-
-    private static readonly SearchValues<byte> SimpleEscapes = SearchValues.Create("\"\\/bfnrt"u8);
 
     private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
 
@@ -99,6 +96,7 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// everything but their texts, and checks each text it cuts. Outside strings only structure matters here; the parse
     /// of the skeleton checks the rest.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per document: optimized from the first call, even in a fresh process
     private bool Scan(Role root)
     {
         var utf8 = _document.Span;
@@ -201,12 +199,13 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// Finds the closing quote of the string that starts at <paramref name="start"/>; -1 when there is none, or, when
     /// <paramref name="check"/> is set, when the string holds a control character or an escape JSON does not allow.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hottest loop of a resume: never run as tier-0 code
     private static int StringEnd(ReadOnlySpan<byte> utf8, int start, bool check)
     {
         var position = start + 1;
         while (true)
         {
-            var found = utf8[position..].IndexOfAny(QuoteOrBackslash);
+            var found = utf8[position..].IndexOfAny((byte)'"', (byte)'\\');
             if (found < 0)
             {
                 return -1;
@@ -234,10 +233,12 @@ internal sealed class LlmTextSkeleton : IDisposable
     }
 
     /// <summary>Whether the bytes after a backslash make an escape JSON allows: one of <c>"\/bfnrt</c>, or <c>u</c> and four hex digits.</summary>
-    private static bool IsValidEscape(ReadOnlySpan<byte> escape) =>
-        escape.Length > 0
-        && (SimpleEscapes.Contains(escape[0])
-            || (escape[0] == (byte)'u' && escape.Length >= 5 && !escape.Slice(1, 4).ContainsAnyExcept(HexDigits)));
+    private static bool IsValidEscape(ReadOnlySpan<byte> escape) => escape.Length > 0 && escape[0] switch
+    {
+        (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t' => true,
+        (byte)'u' => escape.Length >= 5 && !escape.Slice(1, 4).ContainsAnyExcept(HexDigits),
+        _ => false,
+    };
 
     private void AppendPlaceholder(int index)
     {

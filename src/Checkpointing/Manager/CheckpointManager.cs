@@ -5,7 +5,6 @@ using Checkpointing.Manager;
 using Checkpointing.Pipeline;
 using Checkpointing.Telemetry;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Checkpointing;
 
@@ -66,7 +65,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         CardId = cardId;
         _repository = repository;
         _options = options ?? new CheckpointManagerOptions();
-        _logger = (loggerFactory ?? _options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CheckpointManager>();
+        _logger = LoggerFactories.Create<CheckpointManager>(loggerFactory ?? _options.LoggerFactory);
         _creator = new CheckpointCreator(_options.TimeProvider, _options.SerializerOptions ?? CheckpointSerializerDefaults.Options);
         _restorer = new CheckpointRestorer(repository, _logger);
         _reuse = new StageReuse(cardId, _logger);

@@ -4,7 +4,10 @@ using System.Reflection;
 
 namespace Checkpointing.Telemetry;
 
-/// <summary>The library's <see cref="ActivitySource"/>, <see cref="Meter"/> and instruments (names in <see cref="CheckpointingTelemetry"/>).</summary>
+/// <summary>
+/// The library's <see cref="ActivitySource"/>, <see cref="Meter"/> and the instruments a resume records to (names in
+/// <see cref="CheckpointingTelemetry"/>). The LLM cache's counters are in <see cref="LlmInstruments"/>, made on first use.
+/// </summary>
 internal static class Instruments
 {
     private static readonly string? Version = typeof(Instruments).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
@@ -28,13 +31,4 @@ internal static class Instruments
     /// <summary>A histogram in seconds with bucket boundaries suited to it (the SDK's defaults suit milliseconds).</summary>
     private static Histogram<double> Seconds(string name, string description, double[] boundaries) =>
         Meter.CreateHistogram<double>(name, "s", description, tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = boundaries });
-
-    public static readonly Counter<long> LlmRequests = Meter.CreateCounter<long>(
-        "checkpointing.llm.requests", "{request}", "Memoized LLM requests, by cache outcome (hit or miss).");
-
-    public static readonly Counter<long> TokensSaved = Meter.CreateCounter<long>(
-        "checkpointing.llm.tokens_saved", "{token}", "Prompt and completion tokens not paid for again because the cache answered.");
-
-    public static readonly Counter<double> CostSaved = Meter.CreateCounter<double>(
-        "checkpointing.llm.cost_saved", "{currency}", "Cost not paid again because the cache answered, by currency.");
 }

@@ -21,13 +21,13 @@ internal static class LlmCallTelemetry
     public static void Record(Activity? activity, LlmResponse response, bool fromCache)
     {
         var outcome = fromCache ? "hit" : "miss";
-        Instruments.LlmRequests.Add(1, new KeyValuePair<string, object?>(CheckpointingTelemetry.TagCacheOutcome, outcome));
+        LlmInstruments.LlmRequests.Add(1, new KeyValuePair<string, object?>(CheckpointingTelemetry.TagCacheOutcome, outcome));
         if (fromCache && response.Usage is { } saved)
         {
-            Instruments.TokensSaved.Add(saved.TotalTokens);
+            LlmInstruments.TokensSaved.Add(saved.TotalTokens);
             if (saved.Cost is { } cost)
             {
-                Instruments.CostSaved.Add((double)cost, new KeyValuePair<string, object?>(CheckpointingTelemetry.TagCurrency, saved.Currency ?? "unknown"));
+                LlmInstruments.CostSaved.Add((double)cost, new KeyValuePair<string, object?>(CheckpointingTelemetry.TagCurrency, saved.Currency ?? "unknown"));
             }
         }
 

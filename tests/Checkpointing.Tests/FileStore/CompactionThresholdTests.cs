@@ -121,6 +121,73 @@ public sealed class CompactionThresholdTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterACompaction_TheNextAppendsGoToTheSuccessorFromItsHeader_AndCountFromZero()
+    {
+        // Between what the appends before the compaction and the one after it hold: due only if the count is not reset.
+        var repository = Repository(new() { CompactionBytesOverride = RecordBytes(2, 4) + 1, MinCompactionBytes = 0 });
+        var checkpoint = await SaveAsync(repository, lastVersion: 4);
+        await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
+        {
+            await repository.CompactAsync(CardId);
+            var change = Change(5);
+            await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
+
+            var end = JournalFormat.HeaderSize + JournalBytes.Record(change).Length;
+            new FileInfo(Paths.Journal).Length.Should().Be((end + 4096 + 4095) / 4096 * 4096, "the successor is zero-filled from its header on");
+        }
+
+        StoredSnapshot().Checkpoint.Version.Should().Be(4, "one small record after the compaction does not make another due");
+        (await new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))!.Version.Should().Be(5);
+    }
+
+    [Fact]
+    public async Task JournalReopenedByANewOwner_IsFoldedIntoTheSuccessorOfItsOwnId()
+    {
+        await SaveAsync(Repository(new() { CompactionBytesOverride = long.MaxValue }), lastVersion: 3);
+        var journalId = StoredSnapshot().JournalId!;
+
+        var repository = Repository(new() { CompactionBytesOverride = long.MaxValue });
+        await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
+        {
+            await repository.CompactAsync(CardId);
+        }
+
+        StoredSnapshot().JournalId.Should().Be(JournalFormat.SuccessorId(journalId));
+        StoredSnapshot().Checkpoint.Version.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task CompactingAJournalWithoutRecords_ChangesNothing()
+    {
+        var repository = Repository(new() { CompactionBytesOverride = long.MaxValue });
+        await repository.SaveAsync(Stages.Checkpoint(CardId));
+        var before = DamagedCard.Files(_temp.Path);
+
+        await repository.CompactAsync(CardId);
+        await repository.CompactAsync("NO-SUCH-CARD");
+
+        DamagedCard.AssertSameFiles(_temp.Path, before, "there is nothing to fold, and no card to compact");
+    }
+
+    [Fact]
+    public async Task CompactingACardWithoutAJournal_WritesItsSnapshotWithANewJournal()
+    {
+        // A file of the Python manager: a snapshot without journal_id, and no journal.
+        var directory = PythonStyleCard.Write(_temp.Combine("python"), PythonStyleCard.Document(PythonStyleCard.Stage("s")));
+        var repository = new FileSystemCheckpointRepository(directory);
+        const string cardId = DamagedCard.CardId;
+        var loaded = await repository.LoadAsync(cardId);
+        var paths = CardPaths.For(directory, cardId);
+
+        await repository.CompactAsync(cardId);
+
+        var snapshot = CheckpointJsonReader.ReadSnapshot(File.ReadAllBytes(paths.Snapshot), new JsonReadContext(paths.Snapshot));
+        snapshot.JournalId.Should().NotBeNull();
+        JournalFormat.ReadHeader(await File.ReadAllBytesAsync(paths.Journal), paths.Journal).Should().Be(snapshot.JournalId);
+        (await repository.LoadAsync(cardId)).Should().BeEquivalentTo(loaded);
+    }
+
+    [Fact]
     public void SuccessorId_IsDerivedFromTheJournalId_AsAnotherValidId()
     {
         var id = JournalFormat.NewId();

@@ -48,6 +48,44 @@ public sealed class JournalSpaceTests : IDisposable
     }
 
     [Fact]
+    public async Task ZeroFillThatEndsOnABlockBoundary_IsNotRoundedUpFurther()
+    {
+        var probe = Change(Stages.Checkpoint(CardId), 2);
+        var end = JournalFormat.HeaderSize + JournalBytes.Record(probe).Length;
+        var minCompactionBytes = (50 * Block) - end; // records end + zero-fill = exactly 50 blocks
+        var repository = Repository(minCompactionBytes, 1L << 30);
+        var checkpoint = await SaveFirstAsync(repository);
+
+        await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
+        {
+            await repository.SaveChangeAsync(new AppliedChange(checkpoint, Change(checkpoint, 2)));
+        }
+
+        new FileInfo(Paths.Journal).Length.Should().Be(50 * Block);
+    }
+
+    [Fact]
+    public async Task RecordThatEndsExactlyAtTheEndOfTheZeroFilledSpace_ChangesNoLength()
+    {
+        var repository = Repository(minCompactionBytes: 0, 1L << 30);
+        var checkpoint = await SaveFirstAsync(repository);
+        await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
+        {
+            var first = Change(checkpoint, 2);
+            await repository.SaveChangeAsync(new AppliedChange(checkpoint, first));
+            checkpoint = first.ApplyTo(checkpoint);
+            var end = JournalFormat.HeaderSize + JournalBytes.Record(first).Length;
+            var zeroedEnd = new FileInfo(Paths.Journal).Length;
+            zeroedEnd.Should().Be(AlignUp(end + Block));
+
+            var filling = ChangeOfRecordLength(checkpoint, 3, (int)(zeroedEnd - end));
+            await repository.SaveChangeAsync(new AppliedChange(checkpoint, filling));
+
+            new FileInfo(Paths.Journal).Length.Should().Be(zeroedEnd, "the record fits the zero-filled space exactly");
+        }
+    }
+
+    [Fact]
     public async Task ZeroFill_StopsAtMaxFileBytes_WhichNeedNotBeABlockBoundary()
     {
         const long MaxFileBytes = 100_003;
@@ -186,6 +224,16 @@ public sealed class JournalSpaceTests : IDisposable
 
     private static CheckpointChange Change(PipelineCheckpoint checkpoint, long version) =>
         new StageRecorded(version, At.AddSeconds(version), Stages.Stage($"stage-{version}"));
+
+    /// <summary>A stage change whose journal record is exactly <paramref name="recordLength"/> bytes (its stage name pads it).</summary>
+    private static CheckpointChange ChangeOfRecordLength(PipelineCheckpoint checkpoint, long version, int recordLength)
+    {
+        CheckpointChange Padded(int padding) => new StageRecorded(version, At.AddSeconds(version), Stages.Stage("s" + new string('x', padding)));
+        var padding = recordLength - JournalBytes.Record(Padded(0)).Length;
+        var change = Padded(padding);
+        JournalBytes.Record(change).Length.Should().Be(recordLength, "the stage name is written once, one byte per ASCII letter");
+        return change;
+    }
 
     private FileSystemCheckpointRepository Repository(long minCompactionBytes, long maxFileBytes) =>
         new(_temp.Path, Options(minCompactionBytes, maxFileBytes));

@@ -69,7 +69,10 @@ public sealed class LlmTextSkeletonTests
         Read(bytes, defer: true).StageCheckpoints["plan"].LlmResponses[1].Prompt.Should().Be("t");
     }
 
-    /// <summary>Damage inside a text deep in a large snapshot: the load refuses it with the whole parse's error.</summary>
+    /// <summary>
+    /// Damage inside a text deep in a snapshot large enough (over 1 MB) that its texts are cut out while its UTF-8 is
+    /// checked on another thread: the load refuses it with the whole parse's error; undamaged, it reads the same.
+    /// </summary>
     [Theory]
     [InlineData("\\x", "an escape JSON does not allow")]
     [InlineData("\\u12G4", "a \\u escape with a letter that is not hex")]
@@ -82,11 +85,14 @@ public sealed class LlmTextSkeletonTests
         {
             checkpoint = new StageRecorded(checkpoint.Version + 1, checkpoint.UpdatedAt, Stages.Stage($"stage-{i}") with
             {
-                LlmResponses = [Stages.Response($"prompt {i}\nwith \"quotes\"", $"answer {i}\n" + new string('a', 500))],
+                LlmResponses = [Stages.Response($"prompt {i}\nwith \"quotes\"", $"answer {i}\n" + new string('a', 4000))],
             }).ApplyTo(checkpoint);
         }
 
-        var text = Encoding.UTF8.GetString(CheckpointJson.SerializeCheckpoint(checkpoint));
+        var intact = CheckpointJson.SerializeCheckpoint(checkpoint);
+        intact.Length.Should().BeGreaterThan(1 << 20);
+        CheckpointJson.SerializeCheckpoint(Read(intact, defer: true)).Should().Equal(intact);
+        var text = Encoding.UTF8.GetString(intact);
         var damaged = text.Replace("answer 250\\n", "answer 250" + damage, StringComparison.Ordinal);
         damaged.Should().NotBe(text, what);
         var bytes = Encoding.UTF8.GetBytes(damaged);
