@@ -7,9 +7,9 @@ namespace Checkpointing.Sqlite;
 /// <summary>
 /// Writes cards: each write is one <c>BEGIN IMMEDIATE</c> transaction that first checks the writer may write the card
 /// (<see cref="SqliteCardOwners.EnsureWriterAsync"/>) and the version, then inserts a change row or replaces the document.
+/// Folding change rows into the document is not done here but by <see cref="SqliteDocumentFold"/>, off the saver's path.
 /// </summary>
-internal sealed class SqliteChangeWriter(
-    SqliteDatabase database, SqliteCardOwners owners, SqliteCheckpointReader reader, SqliteCheckpointRepositoryOptions options, ILogger logger)
+internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwners owners, SqliteCheckpointRepositoryOptions options)
 {
     public Task<bool> DeleteAsync(string cardId, CancellationToken cancellationToken) =>
         WriteAsync(cardId, async (connection, transaction) =>
@@ -18,6 +18,7 @@ internal sealed class SqliteChangeWriter(
             await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             using var document = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", ("$card", cardId));
             await document.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await SqliteDocumentChunks.DeleteAllButAsync(connection, transaction, cardId, null, cancellationToken).ConfigureAwait(false);
             using var row = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoints WHERE card_id = $card", ("$card", cardId));
             return await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
         }, cancellationToken);
@@ -51,7 +52,9 @@ internal sealed class SqliteChangeWriter(
         }, cancellationToken);
     }
 
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
+    /// <summary>Inserts the change row and bumps the card's counters (the first change of a new card writes its document).</summary>
+    /// <returns>Whether the change rows now outgrow the document, so that a fold is due.</returns>
+    public Task<bool> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
     {
         var changeJson = CheckpointJson.SerializeChange(change);
         return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
@@ -61,17 +64,7 @@ internal sealed class SqliteChangeWriter(
             if (stored is not { } state)
             {
                 await WriteDocumentAsync(connection, transaction, checkpoint, CheckpointJson.SerializeCheckpoint(checkpoint), cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-
-            var changeBytes = state.ChangeBytes + changeJson.Length;
-            if (changeBytes > Math.Max(state.DocumentBytes, options.MinCompactionBytes))
-            {
-                // The change rows would outgrow the document: write the new state as the document instead (a compaction).
-                var document = CheckpointJson.SerializeCheckpoint(checkpoint);
-                await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
-                SqliteLog.Compacted(logger, checkpoint.CardId, state.ChangeCount + 1, changeBytes, document.Length, checkpoint.Version);
-                return true;
+                return false;
             }
 
             using var insert = SqliteDatabase.Command(
@@ -95,25 +88,9 @@ internal sealed class SqliteChangeWriter(
                 ("$bytes", changeJson.Length),
                 ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return true;
+            return SqliteDocumentFold.IsDue(state.DocumentBytes, state.ChangeBytes + changeJson.Length, options);
         }, cancellationToken);
     }
-
-    public Task CompactAsync(string cardId, CancellationToken cancellationToken) =>
-        WriteAsync(cardId, async (connection, transaction) =>
-        {
-            var stored = await ReadStoredStateAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
-            if (stored is not { ChangeCount: > 0 } state)
-            {
-                return false;
-            }
-
-            var checkpoint = (await reader.ReadAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false))!;
-            var document = CheckpointJson.SerializeCheckpoint(checkpoint);
-            await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
-            SqliteLog.Compacted(logger, cardId, state.ChangeCount, state.ChangeBytes, document.Length, checkpoint.Version);
-            return true;
-        }, cancellationToken);
 
     private static async Task<StoredState?> ReadStoredStateAsync(
         SqliteConnection connection, SqliteTransaction transaction, string cardId, CancellationToken cancellationToken)
@@ -136,13 +113,15 @@ internal sealed class SqliteChangeWriter(
             connection,
             transaction,
             """
-            INSERT INTO checkpoints (card_id, version, updated_at, document_bytes, change_bytes, change_count)
-            VALUES ($card, $version, $updatedAt, $documentBytes, 0, 0)
+            INSERT INTO checkpoints (card_id, version, updated_at, document_bytes, change_bytes, change_count, document_id, document_chunks)
+            VALUES ($card, $version, $updatedAt, $documentBytes, 0, 0, $documentId, 0)
             ON CONFLICT (card_id) DO UPDATE SET
                 version = excluded.version, updated_at = excluded.updated_at,
-                document_bytes = excluded.document_bytes, change_bytes = 0, change_count = 0
+                document_bytes = excluded.document_bytes, change_bytes = 0, change_count = 0,
+                document_id = excluded.document_id, document_chunks = 0
             """,
             ("$card", checkpoint.CardId),
+            ("$documentId", SqliteDocumentFold.NewDocumentId()),
             ("$version", checkpoint.Version),
             ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)),
             ("$documentBytes", document.Length));
@@ -159,18 +138,20 @@ internal sealed class SqliteChangeWriter(
         await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         using var changes = SqliteDatabase.Command(connection, transaction, "DELETE FROM checkpoint_changes WHERE card_id = $card", ("$card", checkpoint.CardId));
         await changes.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await SqliteDocumentChunks.DeleteAllButAsync(connection, transaction, checkpoint.CardId, null, cancellationToken).ConfigureAwait(false);
     }
 
     private static void EnsureVersion(string cardId, long storedVersion, long newVersion) =>
         CheckpointConflictException.ThrowIfNotNext(cardId, storedVersion, newVersion);
 
-    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
+    /// <summary>Formats <c>updated_at</c>.</summary>
+    internal static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction after checking that this repository may
     /// write the card, and commits it unless cancellation was requested first.
     /// </summary>
-    private Task<T> WriteAsync<T>(string cardId, Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
+    internal Task<T> WriteAsync<T>(string cardId, Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return database.ExecuteAsync(async connection =>

@@ -47,20 +47,33 @@ internal sealed class SqliteCheckpointReader(SqliteDatabase database)
         using (var command = SqliteDatabase.Command(
             connection,
             transaction,
-            "SELECT c.version, CAST(d.document AS BLOB) FROM checkpoints c JOIN checkpoint_documents d ON d.card_id = c.card_id WHERE c.card_id = $card",
+            """
+            SELECT c.version, c.document_chunks, c.document_id, c.document_bytes, CAST(d.document AS BLOB)
+            FROM checkpoints c LEFT JOIN checkpoint_documents d ON d.card_id = c.card_id AND c.document_chunks = 0
+            WHERE c.card_id = $card
+            """,
             ("$card", cardId)))
         {
+            byte[] document;
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                // A card row without its document reads as no card, as the inner join of schema 3 and 4 did.
+                var chunks = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt64(1) : -1;
+                if (chunks < 0 || (chunks == 0 && reader.IsDBNull(4)))
                 {
                     return null;
                 }
 
                 storedVersion = reader.GetInt64(0);
-                checkpoint = CheckpointJson.DeserializeCheckpoint(reader.GetFieldValue<byte[]>(1), DocumentSource(cardId));
+
+                document = chunks == 0
+                    ? reader.GetFieldValue<byte[]>(4)
+                    : await SqliteDocumentChunks.ReadAsync(
+                        connection, transaction, cardId, reader.GetInt64(2), chunks, reader.GetInt64(3), DocumentSource(cardId), cancellationToken).ConfigureAwait(false);
             }
+
+            checkpoint = CheckpointJson.DeserializeCheckpoint(document, DocumentSource(cardId));
         }
 
         using (var command = SqliteDatabase.Command(

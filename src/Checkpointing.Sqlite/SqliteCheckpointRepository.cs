@@ -13,7 +13,8 @@ namespace Checkpointing.Sqlite;
 /// and every write is one <c>BEGIN IMMEDIATE</c> transaction, so a crash leaves the old or the new state.</item>
 /// <item>A save costs what the change costs: <see cref="SaveChangeAsync"/> inserts one row into
 /// <c>checkpoint_changes</c> and bumps the version column of <c>checkpoints</c>. The change rows are folded into the
-/// stored document when they outgrow it, and on <see cref="CompactAsync"/>.</item>
+/// stored document in the background when they outgrow it (a save never waits for it: the new document is written in
+/// chunks over short transactions and switched in by a short one), and on <see cref="CompactAsync"/> and dispose, which wait.</item>
 /// <item>Busy handling waits: a writer blocked by another connection waits up to
 /// <see cref="SqliteCheckpointRepositoryOptions.BusyTimeout"/> (SQLite's <c>busy_timeout</c>) instead of failing.</item>
 /// <item>The store creates and migrates its own schema (<c>schema_migrations</c>) on first use, and refuses a database
@@ -37,6 +38,7 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     private readonly SqliteCheckpointReader _reader;
     private readonly SqliteChangeWriter _writer;
     private readonly SqliteCardOwners _owners;
+    private readonly SqliteBackgroundFolds _folds;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteCheckpointRepository"/> class.</summary>
@@ -65,7 +67,8 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         _database = new SqliteDatabase(connectionStringOrPath, settings, logger);
         _reader = new SqliteCheckpointReader(_database);
         _owners = new SqliteCardOwners(_database, settings, logger);
-        _writer = new SqliteChangeWriter(_database, _owners, _reader, settings, logger);
+        _writer = new SqliteChangeWriter(_database, _owners, settings);
+        _folds = new SqliteBackgroundFolds(new SqliteDocumentFold(_database, _writer, _reader, settings, logger), logger);
     }
 
     /// <summary>Gets the database file (a full path, or the <c>file:</c> URI given).</summary>
@@ -115,12 +118,19 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The call returns once the change row is committed. When the change rows outgrow the stored document, a fold into a
+    /// new document is started in the background; the call does not wait for it.
+    /// </remarks>
+    public async Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(applied);
         CardIds.Validate(applied.Checkpoint.CardId, nameof(applied));
         ThrowIfDisposed();
-        return _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken);
+        if (await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false))
+        {
+            _folds.Request(applied.Checkpoint.CardId);
+        }
     }
 
     /// <inheritdoc/>
@@ -133,11 +143,12 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     }
 
     /// <inheritdoc/>
+    /// <remarks>Waits for a background fold of the card that is running, then folds every change row before it returns.</remarks>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
         CardIds.Validate(cardId);
         ThrowIfDisposed();
-        return _writer.CompactAsync(cardId, cancellationToken);
+        return _folds.CompactAsync(cardId, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -157,7 +168,10 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         return _owners.AcquireAsync(cardId, timeout, cancellationToken);
     }
 
-    /// <summary>Releases every ownership this repository holds and the pooled connections to its database.</summary>
+    /// <summary>
+    /// Waits for running background folds and folds every card whose fold is still due, then releases every ownership
+    /// this repository holds and the pooled connections to its database.
+    /// </summary>
     /// <returns>A task that completes when every lease row is deleted (or its deletion failed and was logged).</returns>
     public async ValueTask DisposeAsync()
     {
@@ -166,9 +180,13 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
             return;
         }
 
+        await _folds.CloseAsync().ConfigureAwait(false);
         await _owners.CloseAsync().ConfigureAwait(false);
         _database.Dispose();
     }
+
+    /// <summary>Gets the background folds (tests wait for them).</summary>
+    internal SqliteBackgroundFolds Folds => _folds;
 
     /// <summary>Gets the database (tests open connections to it).</summary>
     internal SqliteDatabase Database => _database;

@@ -33,6 +33,15 @@ public sealed class SqliteCheckpointRepositoryOptions
     /// <value>The default is <see cref="TimeProvider.System"/>. Every process sharing a database must see the same time.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets the size of the chunks a fold writes its new document in, one short write transaction each (tests make it small).</summary>
+    internal int FoldChunkBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Gets or sets a fold threshold that ignores the document's size, so that folds run all the time (crash tests).</summary>
+    internal long? CompactionBytesOverride { get; set; }
+
+    /// <summary>Gets or sets a test hook that a fold awaits after each chunk it wrote (card, chunks written so far).</summary>
+    internal Func<string, int, CancellationToken, Task>? AfterFoldChunk { get; set; }
+
     /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A duration or size is out of range; the message names it.</exception>
     /// <exception cref="ArgumentNullException">The clock is not set.</exception>
@@ -44,5 +53,6 @@ public sealed class SqliteCheckpointRepositoryOptions
         SettingChecks.Positive(type, nameof(LockPollInterval), LockPollInterval);
         SettingChecks.InRange(type, nameof(MinCompactionBytes), MinCompactionBytes, 0, long.MaxValue);
         SettingChecks.NotNull(type, nameof(TimeProvider), TimeProvider);
+        SettingChecks.InRange(type, nameof(FoldChunkBytes), FoldChunkBytes, 1, int.MaxValue);
     }
 }

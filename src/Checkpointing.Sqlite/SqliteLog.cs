@@ -31,4 +31,10 @@ internal static partial class SqliteLog
 
     [LoggerMessage(108, LogLevel.Warning, "Card {CardId}: took over ownership from {PreviousOwner}, whose process on this machine is gone (its lease had {RemainingMs} ms left)")]
     public static partial void DeadOwnerTakenOver(ILogger logger, string cardId, string previousOwner, long remainingMs);
+
+    [LoggerMessage(109, LogLevel.Warning, "Card {CardId}: folding the change rows into a new document failed; every change is still stored, and the fold is tried again after the next save")]
+    public static partial void FoldFailed(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(110, LogLevel.Debug, "Card {CardId}: a fold at version {Version} was dropped because the document was replaced or the card deleted meanwhile")]
+    public static partial void FoldAbandoned(ILogger logger, string cardId, long version);
 }

@@ -22,12 +22,17 @@ namespace Checkpointing.Sqlite;
 /// <item><term>4</term><description><c>card_owners.owner_host</c>, <c>owner_pid</c>, <c>owner_start</c> and
 /// <c>owner_scope</c>: the process that holds a lease, so a process on the same machine can take over at once a card whose
 /// owner died. Rows written before (all <c>NULL</c>) keep the lease rule.</description></item>
+/// <item><term>5</term><description><c>checkpoints.document_id</c> and <c>document_chunks</c>, and
+/// <c>checkpoint_document_chunks(card_id, generation, chunk, data)</c>: a background fold writes the new document in
+/// chunks over several short transactions, then switches to it in one (<see cref="SqliteDocumentFold"/>), so a save never
+/// waits for a whole document to be written. <c>document_chunks = 0</c> (every row before) means the document is in
+/// <c>checkpoint_documents</c>.</description></item>
 /// </list>
 /// </remarks>
 internal static class SqliteSchema
 {
     /// <summary>The newest schema version this code knows.</summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     private static readonly string[][] Migrations =
     [
@@ -83,6 +88,19 @@ internal static class SqliteSchema
             "ALTER TABLE card_owners ADD COLUMN owner_pid INTEGER",
             "ALTER TABLE card_owners ADD COLUMN owner_start INTEGER",
             "ALTER TABLE card_owners ADD COLUMN owner_scope TEXT",
+        ],
+        [
+            "ALTER TABLE checkpoints ADD COLUMN document_id INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE checkpoints ADD COLUMN document_chunks INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE checkpoint_document_chunks (
+                card_id    TEXT    NOT NULL,
+                generation INTEGER NOT NULL,
+                chunk      INTEGER NOT NULL,
+                data       BLOB    NOT NULL,
+                PRIMARY KEY (card_id, generation, chunk)
+            )
+            """,
         ],
     ];
 

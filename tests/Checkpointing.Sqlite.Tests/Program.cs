@@ -16,6 +16,7 @@ public static class Program
     {
         ("hold", [var database, var cardId, var leaseMs]) => HoldAsync(database, cardId, TimeSpan.FromMilliseconds(int.Parse(leaseMs, CultureInfo.InvariantCulture))),
         ("write", [var database, var cardId, var writer, var updates]) => WriteAsync(database, cardId, writer, int.Parse(updates, CultureInfo.InvariantCulture)),
+        ("fold-loop", [var database, var cardId]) => FoldLoopAsync(database, cardId),
         _ => null,
     };
 
@@ -59,4 +60,37 @@ public static class Program
         Console.WriteLine($"refusals {refusals}");
         return 0;
     }
+
+    /// <summary>
+    /// Takes the card, then caches LLM responses as fast as it can, printing "saved VERSION" after each returned save, until
+    /// it is killed. Its store folds the change rows whenever they pass 8 KB, in 4 KB chunks, so folds run almost all the time.
+    /// </summary>
+    private static async Task<int> FoldLoopAsync(string database, string cardId)
+    {
+        var options = new SqliteCheckpointRepositoryOptions { CompactionBytesOverride = 8 * 1024, FoldChunkBytes = 4 * 1024 };
+        await using var repository = new SqliteCheckpointRepository(database, options);
+        await using var ownership = await repository.AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(60));
+        var checkpoint = await repository.LoadAsync(cardId);
+        if (checkpoint is null)
+        {
+            checkpoint = CheckpointSamples.Minimal(cardId);
+            await repository.SaveAsync(checkpoint);
+        }
+
+        Console.WriteLine($"open {checkpoint.Version}");
+        var answer = new string('a', 1024);
+        while (true)
+        {
+            var version = checkpoint.Version + 1;
+            var applied = new AppliedChange(
+                checkpoint,
+                new LlmResponseCached(version, CheckpointSamples.At(1), "stage", CheckpointSamples.Response(FoldLoopPrompt(version), answer)));
+            await repository.SaveChangeAsync(applied);
+            checkpoint = applied.Checkpoint;
+            Console.WriteLine($"saved {version}");
+        }
+    }
+
+    /// <summary>The prompt the fold-loop child caches at a version.</summary>
+    public static string FoldLoopPrompt(long version) => string.Create(CultureInfo.InvariantCulture, $"prompt {version}");
 }

@@ -13,12 +13,14 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await Open().ListCardIdsAsync();
 
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(SqliteCheckpointRepository.SchemaVersion);
-        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(4);
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at LIKE '____-__-__T%'").Should().Be(4);
+        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(5);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at LIKE '____-__-__T%'").Should().Be(5);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('card_owners') WHERE name IN ('owner_host', 'owner_pid', 'owner_start', 'owner_scope')")
             .Should().Be(4, "the owner row records its process, so a dead owner on this machine can be told apart");
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name = 'document'").Should().Be(0, "documents live in their own table");
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name IN ('document_bytes', 'change_bytes', 'change_count')").Should().Be(3);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM pragma_table_info('checkpoints') WHERE name IN ('document_id', 'document_chunks')").Should().Be(2);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'checkpoint_document_chunks'").Should().Be(1, "background folds write documents in chunks");
     }
 
     [Fact]
@@ -28,7 +30,7 @@ public sealed class SqliteMigrationTests : SqliteTestBase
 
         await Task.WhenAll(repositories.Select(r => Task.Run(() => r.ListCardIdsAsync())));
 
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(4);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(5);
     }
 
     [Fact]
@@ -81,7 +83,7 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         (await repository.LoadAsync("CARD-DOCUMENT")).ShouldMatch(documentOnly);
         (await repository.ListCardIdsAsync()).Should().BeEquivalentTo(["CARD-CHANGES", "CARD-DOCUMENT"]);
 
-        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(4);
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM schema_migrations").Should().Be(5);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_documents").Should().Be(2, "migration 3 moved both documents");
         Raw.Scalar(Database.Path, "SELECT change_count FROM checkpoints WHERE card_id = 'CARD-CHANGES'").Should().Be(3, "migration 2 counted the existing change rows");
         Raw.Scalar(Database.Path, "SELECT change_bytes FROM checkpoints WHERE card_id = 'CARD-CHANGES'")
@@ -96,6 +98,9 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await repository.SaveChangeAsync(applied);
         await repository.CompactAsync("CARD-CHANGES");
         (await Open().LoadAsync("CARD-CHANGES")).ShouldMatch(withChanges, "the upgraded database takes new changes and compacts");
+        Raw.Scalar(Database.Path, "SELECT document_chunks FROM checkpoints WHERE card_id = 'CARD-CHANGES'").Should().BeGreaterThan(0, "the fold wrote a chunked document");
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_documents WHERE card_id = 'CARD-CHANGES'").Should().Be(0, "the switch removed the old document");
+        Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes WHERE card_id = 'CARD-CHANGES'").Should().Be(0);
     }
 
     [Fact]
@@ -103,7 +108,7 @@ public sealed class SqliteMigrationTests : SqliteTestBase
     {
         var checkpoint = CheckpointSamples.Checkpoint("CARD-1");
         await Open().SaveAsync(checkpoint);
-        Raw.Execute(Database.Path, "INSERT INTO schema_migrations (version, applied_at) VALUES (5, '2030-01-01T00:00:00Z')");
+        Raw.Execute(Database.Path, "INSERT INTO schema_migrations (version, applied_at) VALUES (6, '2030-01-01T00:00:00Z')");
         Raw.Execute(Database.Path, "CREATE TABLE from_the_future (x)");
 
         var repository = Open();
@@ -111,10 +116,10 @@ public sealed class SqliteMigrationTests : SqliteTestBase
         await FluentActions.Awaiting(() => repository.SaveAsync(CheckpointSamples.Minimal("CARD-2"))).Should().ThrowAsync<CheckpointVersionException>();
         await FluentActions.Awaiting(() => repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero)).Should().ThrowAsync<CheckpointVersionException>();
 
-        error.FoundVersion.Should().Be(5);
-        error.SupportedVersion.Should().Be(4);
+        error.FoundVersion.Should().Be(6);
+        error.SupportedVersion.Should().Be(5);
         error.Path.Should().Be(Database.Path);
-        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(5);
+        Raw.Scalar(Database.Path, "SELECT MAX(version) FROM schema_migrations").Should().Be(6);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoints").Should().Be(1);
         Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'from_the_future'").Should().Be(1);
     }

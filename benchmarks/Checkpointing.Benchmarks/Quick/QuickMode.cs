@@ -65,6 +65,11 @@ internal static class QuickMode
             await ColdResumeQuick.RunAsync(scratch.Path, histories, options.ResumeIterations, report);
         }
 
+        if (options.Runs('i'))
+        {
+            await SqliteFoldQuick.RunAsync(scratch.Path, report);
+        }
+
         if (options.Runs('f'))
         {
             await DatabaseStoresQuick.RunAsync(scratch.Path, options.Iterations, report);

@@ -22,21 +22,24 @@ internal static class PythonWorkload
     /// <param name="directory">An empty directory.</param>
     /// <param name="writeAhead">Whether every answer is written ahead before its stage's save.</param>
     /// <param name="compact">Whether the store compacts (off: the noise floor of saves that never compact).</param>
-    public static async Task<PythonWorkloadRun> RunAsync(string directory, bool writeAhead, bool compact = true)
+    /// <param name="stages">The stages of the run (fewer for a warm-up).</param>
+    public static async Task<PythonWorkloadRun> RunAsync(string directory, bool writeAhead, bool compact = true, int stages = Stages)
     {
         var result = new PythonWorkloadRun();
-        var snapshot = new FileInfo(CardPaths.For(Path.GetFullPath(directory), Workload.CardId).Snapshot);
+        var paths = CardPaths.For(Path.GetFullPath(directory), Workload.CardId);
+        var snapshot = new FileInfo(paths.Snapshot);
         var snapshotLength = 0L;
         var repository = new FileSystemCheckpointRepository(
             directory, compact ? null : new FileSystemCheckpointRepositoryOptions { MinCompactionBytes = long.MaxValue });
         var gcPause = GC.GetTotalPauseDuration();
         var gen2 = GC.CollectionCount(2);
+        var probes = new Samples();
         var start = Stopwatch.GetTimestamp();
         var manager = new CheckpointManager(Workload.CardId, repository, new CheckpointManagerOptions());
         await using (manager)
         {
-            await manager.CreateCheckpointAsync(Stages);
-            for (var index = 1; index <= Stages; index++)
+            await manager.CreateCheckpointAsync(stages);
+            for (var index = 1; index <= stages; index++)
             {
                 var stage = Workload.StageName(index);
                 var responses = Workload.StageResponses(index);
@@ -45,16 +48,18 @@ internal static class PythonWorkload
                 {
                     foreach (var response in responses)
                     {
-                        var called = Stopwatch.GetTimestamp();
+                        var folding = Folding(paths, probes);
+                        var called = CallLog.Start();
                         await manager.CacheLlmResponseAsync(stage, response);
-                        result.WriteAhead.AddSince(called);
+                        result.WriteAheadLog.End(called, index, folding || Folding(paths, probes));
                     }
                 }
 
-                var saved = Stopwatch.GetTimestamp();
+                var foldingBefore = Folding(paths, probes);
+                var saved = CallLog.Start();
                 await manager.SaveStageCheckpointAsync(
                     stage, StageStatus.Completed, new StageResult(index, "ok"), artifacts, writeAhead ? null : responses);
-                result.Saves.AddSince(saved);
+                result.SaveLog.End(saved, index, foldingBefore || Folding(paths, probes));
 
                 // A change of the snapshot's length is a compaction that ended (in the background) since the last look.
                 snapshot.Refresh();
@@ -66,12 +71,22 @@ internal static class PythonWorkload
             }
         }
 
-        result.TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        // The probes for a running compaction are the benchmark's, not the store's: not part of the run.
+        result.TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds - (probes.Total / 1000);
         result.GcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;
         result.Gen2Collections = GC.CollectionCount(2) - gen2;
         snapshot.Refresh();
         result.FinalSnapshotBytes = snapshot.Length;
         return result;
+    }
+
+    /// <summary>Whether a background compaction is writing now: a snapshot or a successor journal (a temporary file exists).</summary>
+    private static bool Folding(CardPaths paths, Samples probes)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var folding = Directory.EnumerateFiles(paths.Directory, paths.TempPattern).Any();
+        probes.AddSince(start);
+        return folding;
     }
 
     private static string[] Artifacts(int index) =>

@@ -6,11 +6,17 @@ namespace Checkpointing.Benchmarks.Support;
 /// <summary>The timings of one run of <see cref="PythonWorkload"/>.</summary>
 internal sealed class PythonWorkloadRun
 {
+    /// <summary>Gets the stage saves, each with what overlapped it.</summary>
+    public CallLog SaveLog { get; } = new();
+
+    /// <summary>Gets the write-ahead calls (none without write-ahead), each with what overlapped it.</summary>
+    public CallLog WriteAheadLog { get; } = new();
+
     /// <summary>Gets the stage saves.</summary>
-    public Samples Saves { get; } = new();
+    public Samples Saves => SaveLog.Samples;
 
     /// <summary>Gets the write-ahead calls (none without write-ahead).</summary>
-    public Samples WriteAhead { get; } = new();
+    public Samples WriteAhead => WriteAheadLog.Samples;
 
     /// <summary>Gets or sets the whole run, create to close, in seconds.</summary>
     public double TotalSeconds { get; set; }

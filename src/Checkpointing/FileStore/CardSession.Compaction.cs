@@ -22,6 +22,15 @@ internal sealed partial class CardSession
     /// <summary>A fold that the successor, now taking the appends, still needs, or <see langword="null"/>.</summary>
     private Fold? _unfolded;
 
+    /// <summary>
+    /// The most zeros written ahead into a successor: a successor left by a crash is read whole by the next load, zeros
+    /// included. Beyond it, appends extend the file as they go (1 MB of zeros at a time).
+    /// </summary>
+    private const long MaxZeroFilledSuccessor = 64L << 20;
+
+    /// <summary>Whether a caller waits for the background work, which then skips what can wait (zero-filling a successor).</summary>
+    private bool _hurry;
+
     private long CompactionThreshold => _options.CompactionBytesOverride ?? Math.Max(Volatile.Read(ref _snapshotBytes), _options.MinCompactionBytes);
 
     /// <summary>After an append: starts the background work that is due, unless some is still running.</summary>
@@ -77,7 +86,7 @@ internal sealed partial class CardSession
         {
             if (_successor is null)
             {
-                await PrepareSuccessorAsync(_journalId!, cancellationToken).ConfigureAwait(false);
+                await PrepareSuccessorAsync(_journalId!, zeroFill: false, cancellationToken).ConfigureAwait(false);
             }
 
             WriteFold(Switch(), cancellationToken);
@@ -99,7 +108,8 @@ internal sealed partial class CardSession
         }
         else if (chain.PreparedSuccessor)
         {
-            _successor = new PreparedJournal(JournalFormat.SuccessorId(_journalId!), OpenJournal(Paths.Successor));
+            var stream = OpenJournal(Paths.Successor);
+            _successor = new PreparedJournal(JournalFormat.SuccessorId(_journalId!), stream, stream.Length);
         }
     }
 
@@ -113,7 +123,7 @@ internal sealed partial class CardSession
         _journal = successor.Stream;
         _journalId = successor.Id;
         _journalOffset = JournalFormat.HeaderSize;
-        _journalZeroedEnd = JournalFormat.HeaderSize;
+        _journalZeroedEnd = successor.ZeroedEnd;
         _journalRecordBytes = 0;
         _unfolded = fold;
         return fold;
@@ -147,15 +157,61 @@ internal sealed partial class CardSession
 
     /// <summary>
     /// Prepares the successor of journal <paramref name="journalId"/> (which must be the one taking the appends): written
-    /// beside it and renamed into place durably, with disk reserved up to the size at which it is compacted.
+    /// beside it and renamed into place durably, with disk reserved up to the size at which it is compacted. In the
+    /// background (<paramref name="zeroFill"/>), that space is also filled with zeros, a chunk at a time: the appends
+    /// then overwrite zeros and never extend the file, so none of them pays for writing zeros ahead, or for the file
+    /// metadata a longer file needs. Stops filling early when a caller waits for the background work.
     /// </summary>
-    private async Task PrepareSuccessorAsync(string journalId, CancellationToken cancellationToken)
+    private async Task PrepareSuccessorAsync(string journalId, bool zeroFill, CancellationToken cancellationToken)
     {
         var id = JournalFormat.SuccessorId(journalId);
-        var reserve = Math.Min(Math.Max(Volatile.Read(ref _snapshotBytes), _options.MinCompactionBytes), MaxJournalReservation);
-        var temp = await DurableFile.PrepareAsync(Paths.Successor, JournalFormat.CreateHeader(id), reserve, cancellationToken).ConfigureAwait(false);
+        var expected = ExpectedJournalBytes();
+        var temp = await DurableFile.PrepareAsync(Paths.Successor, JournalFormat.CreateHeader(id), expected, cancellationToken).ConfigureAwait(false);
+        var length = (long)JournalFormat.HeaderSize;
+        if (zeroFill)
+        {
+            try
+            {
+                length = ZeroFill(temp, JournalFormat.HeaderSize + Math.Min(expected, MaxZeroFilledSuccessor), () => Volatile.Read(ref _hurry));
+            }
+            catch
+            {
+                DurableFile.TryDelete(temp);
+                throw;
+            }
+        }
+
         DurableFile.Commit(temp, Paths.Successor);
-        _successor = new PreparedJournal(id, OpenJournal(Paths.Successor));
+        _successor = new PreparedJournal(id, OpenJournal(Paths.Successor), length);
+    }
+
+    /// <summary>
+    /// The record bytes a successor is expected to take before it is folded in turn, within bounds: the snapshot it
+    /// follows will be about twice the current one (the current one plus the journal folded into it), and a quarter more
+    /// covers the record that crosses the line and the appends made while a fold is still running.
+    /// </summary>
+    private long ExpectedJournalBytes() =>
+        Math.Min(Math.Min(CompactionThreshold, MaxJournalReservation / 3) * 5 / 2, _options.MaxFileBytes - JournalFormat.HeaderSize);
+
+    /// <summary>
+    /// Appends zeros to <paramref name="path"/> until it is <paramref name="length"/> bytes long, a chunk at a time, each
+    /// written out to the device (one chunk of dirty data at most, like <see cref="FileBufferWriter"/>), then fsyncs it;
+    /// stops early when <paramref name="stop"/> says so. Returns the file's length.
+    /// </summary>
+    internal static long ZeroFill(string path, long length, Func<bool> stop)
+    {
+        using var file = OpenJournal(path);
+        var end = file.Length;
+        while (end < length && !stop())
+        {
+            var chunk = Math.Min(length - end, FileBufferWriter.ChunkSize);
+            RandomAccess.Write(file.SafeFileHandle, WithZerosAfter(ReadOnlyMemory<byte>.Empty, chunk), end);
+            PosixFileSync.WriteOut(file, end, chunk);
+            end += chunk;
+        }
+
+        file.Flush(flushToDisk: true);
+        return end;
     }
 
     private async Task FoldInBackgroundAsync(Fold fold)
@@ -163,7 +219,7 @@ internal sealed partial class CardSession
         try
         {
             WriteFold(fold, CancellationToken.None);
-            await PrepareSuccessorAsync(fold.JournalId, CancellationToken.None).ConfigureAwait(false);
+            await PrepareSuccessorAsync(fold.JournalId, zeroFill: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -175,7 +231,7 @@ internal sealed partial class CardSession
     {
         try
         {
-            await PrepareSuccessorAsync(journalId, CancellationToken.None).ConfigureAwait(false);
+            await PrepareSuccessorAsync(journalId, zeroFill: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -189,14 +245,27 @@ internal sealed partial class CardSession
         if (_background is { } background)
         {
             _background = null;
-            await background.ConfigureAwait(false);
+            Volatile.Write(ref _hurry, true);
+            try
+            {
+                await background.ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _hurry, false);
+            }
         }
     }
 
+    /// <summary>Closes and removes a prepared successor: it holds nothing, so no reader needs it, and it can be large (zero-filled).</summary>
     private void DiscardSuccessor()
     {
-        _successor?.Stream.Dispose();
-        _successor = null;
+        if (_successor is { } successor)
+        {
+            successor.Stream.Dispose();
+            _successor = null;
+            DurableFile.TryDelete(Paths.Successor);
+        }
     }
 
     /// <summary>
@@ -209,18 +278,20 @@ internal sealed partial class CardSession
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
         var journalId = JournalFormat.NewId();
-        var buffer = new ArrayBufferWriter<byte>(checked((int)Math.Min(Math.Max(_snapshotBytes * 2, 4096), Array.MaxLength)));
-        CheckpointJsonWriter.WriteSnapshot(buffer, checkpoint, journalId);
 
         // Reserve the journal's disk space up to the size at which it is compacted again: appends then fill one
         // contiguous extent instead of allocating (and fragmenting) a little more on every fdatasync'd record, which
-        // made an append at 60 MB cost 1.6 times one at 1 MB.
-        var reserve = Math.Min(Math.Max(buffer.WrittenCount, _options.MinCompactionBytes), MaxJournalReservation);
+        // made an append at 60 MB cost 1.6 times one at 1 MB. The snapshot is streamed after, so the last one's size
+        // stands in for its own.
+        var reserve = Math.Min(Math.Max(_snapshotBytes, _options.MinCompactionBytes), MaxJournalReservation);
         var newJournal = await DurableFile.PrepareAsync(Paths.Journal, JournalFormat.CreateHeader(journalId), reserve, cancellationToken)
             .ConfigureAwait(false);
+        long snapshotBytes;
         try
         {
-            await DurableFile.ReplaceAsync(Paths.Snapshot, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            // Streamed to the file: no buffer the size of the snapshot (a large-object-heap allocation and a gen-2 collection).
+            snapshotBytes = DurableFile.Replace(
+                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), cancellationToken);
         }
         catch
         {
@@ -233,7 +304,7 @@ internal sealed partial class CardSession
         DiscardSuccessor();
         _unfolded = null;
         Current = checkpoint;
-        _snapshotBytes = buffer.WrittenCount;
+        _snapshotBytes = snapshotBytes;
         _journalRecordBytes = 0;
 
         // The snapshot is durable and complete; the old journals are now stale. A failure below only costs a rewrite later.
@@ -246,8 +317,8 @@ internal sealed partial class CardSession
         Log.Compacted(_logger, CardId, previousJournalBytes, _snapshotBytes, checkpoint.Version);
     }
 
-    /// <summary>A successor journal, durable with its header and nothing else, opened for appends.</summary>
-    private sealed record PreparedJournal(string Id, FileStream Stream);
+    /// <summary>A successor journal, durable with its header and zeros up to <paramref name="ZeroedEnd"/>, opened for appends.</summary>
+    private sealed record PreparedJournal(string Id, FileStream Stream, long ZeroedEnd);
 
     /// <summary>A snapshot still to write: the state at a switch, and the successor journal that continues it.</summary>
     private sealed record Fold(PipelineCheckpoint Checkpoint, string JournalId, long JournalBytes);

@@ -202,6 +202,7 @@ internal sealed partial class CardSession : IAsyncDisposable
         }
 
         DiscardSuccessor();
+        TrimZeroFill();
         CloseJournal();
         await CardLock.ReleaseAsync(_lock).ConfigureAwait(false);
         Gate.Dispose();
@@ -300,6 +301,28 @@ internal sealed partial class CardSession : IAsyncDisposable
         using var journal = OpenJournal(path);
         journal.SetLength(length);
         journal.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Cuts the zeros kept ahead of the appends when there are many (a successor zero-filled in the background), so that
+    /// the next load does not read them. Only zeros go: a failure leaves them, and a load reads past them.
+    /// </summary>
+    private void TrimZeroFill()
+    {
+        if (_journal is null || _journalZeroedEnd - _journalOffset <= MaxZeroFill)
+        {
+            return;
+        }
+
+        try
+        {
+            _journal.SetLength(_journalOffset);
+            PosixFileSync.DataSync(_journal);
+        }
+        catch (IOException)
+        {
+            // The zeros stay; nothing else changed.
+        }
     }
 
     private void CloseJournal()

@@ -9,10 +9,10 @@ internal static class ChangeJsonReader
     /// <summary>Reads a change.</summary>
     public static CheckpointChange Read(ReadOnlyMemory<byte> payload, in JsonReadContext context)
     {
-        var document = JsonFields.Parse(payload, context);
+        var document = JsonFields.Parse(payload, context, change: true, out var texts);
         try
         {
-            return Read(document.RootElement, context);
+            return Read(document.RootElement, context with { Texts = texts });
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
         {
@@ -20,10 +20,8 @@ internal static class ChangeJsonReader
         }
         finally
         {
-            if (!context.DeferResponseText)
-            {
-                document.Dispose();
-            }
+            document.Dispose();
+            texts?.Dispose();
         }
     }
 

@@ -14,29 +14,31 @@ internal static partial class CheckpointJsonReader
     {
         RequireKind(element, JsonValueKind.Object, path, "an object", context);
         var fields = new FieldSet(context, path);
+        var texts = context.Texts;
         string? prompt = null, response = null, model = null, finishReason = null, requestKey = null;
+        StoredJsonString storedPrompt = default, storedText = default;
         JsonElement? storedResponse = null;
-        JsonElement promptElement = default;
         LlmUsage? usage = null;
         foreach (var property in element.EnumerateObject())
         {
             var name = property.Name;
+            var value = property.Value;
             fields.Add(name);
             switch (name)
             {
-                case N.Usage when TryReadUsage(property.Value) is { } parsed: usage = parsed; break;
-                case N.FinishReason when property.Value.ValueKind == JsonValueKind.String: finishReason = property.Value.GetString(); break;
-                case N.RequestKey when property.Value.ValueKind == JsonValueKind.String: requestKey = property.Value.GetString(); break;
-                case N.Prompt when context.DeferResponseText && property.Value.ValueKind == JsonValueKind.String:
+                case N.Usage when TryReadUsage(value) is { } parsed: usage = parsed; break;
+                case N.FinishReason when value.ValueKind == JsonValueKind.String: finishReason = value.GetString(); break;
+                case N.RequestKey when value.ValueKind == JsonValueKind.String: requestKey = value.GetString(); break;
+                case N.Prompt when texts is not null && value.ValueKind == JsonValueKind.String:
+                    storedPrompt = texts.Resolve(value);
                     prompt = string.Empty;
-                    promptElement = property.Value;
                     break;
-                case N.Prompt: prompt = GetString(property.Value, path + "." + name, context); break;
-                case N.Response when context.DeferResponseText: storedResponse = property.Value; break;
-                case N.Response when property.Value.ValueKind == JsonValueKind.String: response = property.Value.GetString(); break;
-                case N.Response: storedResponse = property.Value.Clone(); break; // not a string: kept and written back as it is
-                case N.Model when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = property.Value.GetString(); break;
-                default: fields.AddUnknown(name, property.Value); break;
+                case N.Prompt: prompt = GetString(value, path + "." + name, context); break;
+                case N.Response when texts is not null && value.ValueKind == JsonValueKind.String: storedText = texts.Resolve(value); break;
+                case N.Response when value.ValueKind == JsonValueKind.String: response = value.GetString(); break;
+                case N.Response: storedResponse = value.Clone(); break; // not a string: kept and written back as it is
+                case N.Model when value.ValueKind is JsonValueKind.String or JsonValueKind.Null: model = value.GetString(); break;
+                default: fields.AddUnknown(name, value); break;
             }
         }
 
@@ -45,9 +47,10 @@ internal static partial class CheckpointJsonReader
             throw context.Corrupt(path + "." + N.Prompt, "required field is missing");
         }
 
-        var read = context.DeferResponseText
-            ? new LlmResponse(promptElement, storedResponse ?? default)
-            : storedResponse is { } notText ? new LlmResponse(prompt, notText) : new LlmResponse(prompt, response ?? string.Empty);
+        // With texts cut out of the document, every string prompt and response is one of them (StoredJsonString).
+        var read = storedResponse is { } notText ? new LlmResponse(storedPrompt.IsEmpty ? prompt : storedPrompt.Decode(), notText)
+            : storedPrompt.IsEmpty ? new LlmResponse(prompt, response ?? string.Empty)
+            : new LlmResponse(storedPrompt, storedText);
         return read with
         {
             Model = model,

@@ -19,12 +19,11 @@ internal static partial class CheckpointJsonReader
     /// <summary>Reads a whole checkpoint document.</summary>
     public static SnapshotDocument ReadSnapshot(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
     {
-        // With deferred response texts the document stays alive as long as a response refers to it; otherwise it is
-        // returned to the pool at once.
-        var document = Parse(utf8, context);
+        // Deferred LLM texts refer to utf8, not to the parsed document: it goes back to the pool at once.
+        var document = Parse(utf8, context, change: false, out var texts);
         try
         {
-            return ReadSnapshot(document.RootElement, context);
+            return ReadSnapshot(document.RootElement, context with { Texts = texts });
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
         {
@@ -32,10 +31,8 @@ internal static partial class CheckpointJsonReader
         }
         finally
         {
-            if (!context.DeferResponseText)
-            {
-                document.Dispose();
-            }
+            document.Dispose();
+            texts?.Dispose();
         }
     }
 

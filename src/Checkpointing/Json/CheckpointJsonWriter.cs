@@ -170,10 +170,15 @@ internal static class CheckpointJsonWriter
             writer.WriteString(N.Prompt, response.Prompt);
         }
 
-        if (response.TryGetStoredResponse(out var stored))
+        if (response.TryGetStoredText(out var storedText))
         {
             writer.WritePropertyName(N.Response);
-            stored.WriteTo(writer); // copied as stored, never decoded
+            storedText.WriteTo(writer); // copied as stored, never decoded
+        }
+        else if (response.TryGetStoredResponse(out var stored))
+        {
+            writer.WritePropertyName(N.Response);
+            stored.WriteTo(writer); // not a string: written back as it is
         }
         else
         {

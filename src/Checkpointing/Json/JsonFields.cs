@@ -21,19 +21,55 @@ internal static class JsonFields
 #endif
     };
 
+    /// <summary>
+    /// Parses bytes into a document as <see cref="Parse(ReadOnlyMemory{byte}, in JsonReadContext)"/> does. With
+    /// <see cref="JsonReadContext.DeferResponseText"/>, parses the document's skeleton instead when it has LLM texts
+    /// (<see cref="LlmTextSkeleton"/>): <paramref name="texts"/> then holds them, to read with and dispose after.
+    /// </summary>
+    /// <param name="utf8">The document.</param>
+    /// <param name="context">Where it came from.</param>
+    /// <param name="change">Whether the document is a journal record's change rather than a checkpoint.</param>
+    /// <param name="texts">The texts cut out of the parsed skeleton, or <see langword="null"/> when the document itself was parsed.</param>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, in JsonReadContext context, bool change, out LlmTextSkeleton? texts)
+    {
+        texts = null;
+        RefuseEmptyOrMarked(utf8, context);
+        if (context.DeferResponseText && LlmTextSkeleton.TryBuild(utf8, change) is { } skeleton)
+        {
+            JsonDocument? document = null;
+            try
+            {
+                document = JsonDocument.Parse(skeleton.Bytes, DocumentOptions);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+            {
+                // The document is damaged: parsed whole below, for the error the format promises.
+            }
+
+            if (document is not null)
+            {
+                var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
+                if (undecodable < 0)
+                {
+                    texts = skeleton;
+                    return document;
+                }
+
+                document.Dispose();
+                skeleton.Dispose();
+                throw Undecodable(context, undecodable, problem!);
+            }
+
+            skeleton.Dispose();
+        }
+
+        return Parse(utf8, context);
+    }
+
     /// <summary>Parses bytes into a document, turning every syntax problem into <see cref="CheckpointCorruptedException"/>.</summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
     {
-        if (utf8.Length == 0)
-        {
-            throw context.Corrupt("document", "the file is empty (zero bytes)");
-        }
-
-        if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            throw context.Corrupt("document", "the file starts with a UTF-8 byte order mark, which checkpoint files never have");
-        }
-
+        RefuseEmptyOrMarked(utf8, context);
         JsonDocument document;
         try
         {
@@ -62,10 +98,26 @@ internal static class JsonFields
         if (undecodable >= 0)
         {
             document.Dispose();
-            throw new CheckpointCorruptedException(context.File, (context.Offset ?? 0) + undecodable, problem!);
+            throw Undecodable(context, undecodable, problem!);
         }
 
         return document;
+    }
+
+    private static CheckpointCorruptedException Undecodable(in JsonReadContext context, long offset, string problem) =>
+        new(context.File, (context.Offset ?? 0) + offset, problem);
+
+    private static void RefuseEmptyOrMarked(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
+    {
+        if (utf8.Length == 0)
+        {
+            throw context.Corrupt("document", "the file is empty (zero bytes)");
+        }
+
+        if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            throw context.Corrupt("document", "the file starts with a UTF-8 byte order mark, which checkpoint files never have");
+        }
     }
 
     /// <summary>Turns the zero-based line and byte-in-line of a JSON error into a byte offset in the document.</summary>

@@ -14,7 +14,7 @@ internal static class ValidatedJsonString
     /// unescaped. Returns <see langword="false"/> for an escaped lone surrogate, which has no UTF-8 form: the caller then
     /// decodes the string the general way.
     /// </summary>
-    /// <param name="token">The raw token, as <c>JsonMarshal.GetRawUtf8Value</c> gives it; valid JSON.</param>
+    /// <param name="token">The raw token, quotes included, of valid JSON.</param>
     /// <param name="destination">At least <c>token.Length</c> bytes: unescaping never makes a string longer.</param>
     /// <param name="written">The bytes written.</param>
     public static bool TryUnescape(ReadOnlySpan<byte> token, Span<byte> destination, out int written)

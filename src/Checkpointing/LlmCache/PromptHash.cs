@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Checkpointing.Json;
 
 namespace Checkpointing.LlmCache;
@@ -15,30 +14,20 @@ internal readonly record struct PromptHash(ulong A, ulong B, ulong C, ulong D)
     /// <summary>Hashes a response's prompt, straight from the stored UTF-8 when it was never decoded.</summary>
     public static PromptHash Of(LlmResponse response)
     {
-#if NET9_0_OR_GREATER
-        if (response.TryGetStoredPrompt(out var stored))
+        if (!response.TryGetStoredPrompt(out var stored))
         {
-            var token = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(stored);
-            if (!token.Contains((byte)'\\'))
-            {
-                return OfUtf8(token[1..^1]);
-            }
-
-            var rented = ArrayPool<byte>.Shared.Rent(token.Length);
-            try
-            {
-                if (ValidatedJsonString.TryUnescape(token, rented, out var length))
-                {
-                    return OfUtf8(rented.AsSpan(0, length));
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            return Of(response.Prompt);
         }
-#endif
-        return Of(response.Prompt);
+
+        var utf8 = stored.GetUtf8(out var rented);
+        try
+        {
+            return OfUtf8(utf8);
+        }
+        finally
+        {
+            StoredJsonString.Return(rented);
+        }
     }
 
     /// <summary>Hashes a prompt; prompts up to a few KB are encoded on the stack.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Checkpointing.Json;
 
 namespace Checkpointing;
 
@@ -12,19 +13,22 @@ public sealed record LlmResponse(string Prompt, string Response)
     private string? _response = Response;
 
     /// <summary>The prompt as stored, decoded on first use (set only when read from a file the store keeps alive).</summary>
-    private readonly JsonElement _storedPrompt;
+    private readonly StoredJsonString _storedPrompt;
 
     /// <summary>The response text as stored, decoded on first use (set only when read from a file the store keeps alive).</summary>
+    private readonly StoredJsonString _storedText;
+
+    /// <summary>A stored response that is not a string, written back as it is.</summary>
     private readonly JsonElement _storedResponse;
 
-    /// <summary>Initializes a response whose texts stay in the stored document until they are first read.</summary>
-    /// <param name="storedPrompt">The prompt as a JSON string element of a document that outlives this object.</param>
-    /// <param name="storedResponse">The response as a JSON string element of that document, or an undefined element when absent.</param>
-    internal LlmResponse(JsonElement storedPrompt, JsonElement storedResponse)
+    /// <summary>Initializes a response whose texts stay in the stored file until they are first read.</summary>
+    /// <param name="storedPrompt">The prompt as stored, in bytes that outlive this object.</param>
+    /// <param name="storedText">The response as stored, or the default value when the response has none.</param>
+    internal LlmResponse(StoredJsonString storedPrompt, StoredJsonString storedText)
         : this(null!, null!)
     {
         _storedPrompt = storedPrompt;
-        _storedResponse = storedResponse;
+        _storedText = storedText;
     }
 
     /// <summary>
@@ -42,7 +46,7 @@ public sealed record LlmResponse(string Prompt, string Response)
     /// <summary>Gets the prompt exactly as sent; the cache key is the SHA-256 of its UTF-8 bytes.</summary>
     public string Prompt
     {
-        get => _prompt ??= _storedPrompt.GetString() ?? string.Empty;
+        get => _prompt ??= _storedPrompt.IsEmpty ? string.Empty : _storedPrompt.Decode();
         init
         {
             _prompt = value;
@@ -52,15 +56,16 @@ public sealed record LlmResponse(string Prompt, string Response)
 
     /// <summary>Gets the response text.</summary>
     /// <remarks>
-    /// Responses loaded by the file store keep their text in the loaded document until first read, so resuming a long
-    /// run does not decode (and the collector does not copy) every answer it will never look at.
+    /// Responses loaded by the file store keep their text in the loaded file's bytes until first read, so resuming a
+    /// long run does not decode (and the collector does not copy) every answer it will never look at.
     /// </remarks>
     public string Response
     {
-        get => _response ?? (_storedResponse.ValueKind == JsonValueKind.String ? _response = _storedResponse.GetString()! : string.Empty);
+        get => _response ??= _storedText.IsEmpty ? string.Empty : _storedText.Decode();
         init
         {
             _response = value;
+            _storedText = default;
             _storedResponse = default;
         }
     }
@@ -84,21 +89,25 @@ public sealed record LlmResponse(string Prompt, string Response)
     /// <summary>Gets whether the response is complete and may be reused: not truncated and not failed.</summary>
     public bool IsReusable => FinishReason is not ("length" or "max_tokens" or "error" or "failed" or "truncated" or "content_filter");
 
-    /// <summary>Tells whether the prompt is still undecoded in the stored document, and gives that JSON element.</summary>
-    internal bool TryGetStoredPrompt(out JsonElement storedPrompt)
+    /// <summary>Tells whether the prompt is still undecoded in the stored file, and gives it as stored.</summary>
+    internal bool TryGetStoredPrompt(out StoredJsonString storedPrompt)
     {
         storedPrompt = _storedPrompt;
-        return Volatile.Read(ref _prompt) is null && storedPrompt.ValueKind == JsonValueKind.String;
+        return Volatile.Read(ref _prompt) is null && !storedPrompt.IsEmpty;
     }
 
-    /// <summary>
-    /// Tells whether the response is still as stored (a string not decoded yet, or a value that is not a string), and
-    /// gives that JSON element, to write back as it is.
-    /// </summary>
+    /// <summary>Tells whether the response text is still undecoded in the stored file, and gives it as stored.</summary>
+    internal bool TryGetStoredText(out StoredJsonString storedText)
+    {
+        storedText = _storedText;
+        return Volatile.Read(ref _response) is null && !storedText.IsEmpty;
+    }
+
+    /// <summary>Tells whether the stored response is not a string, and gives that JSON value, to write back as it is.</summary>
     internal bool TryGetStoredResponse(out JsonElement storedResponse)
     {
         storedResponse = _storedResponse;
-        return Volatile.Read(ref _response) is null && storedResponse.ValueKind != JsonValueKind.Undefined;
+        return storedResponse.ValueKind != JsonValueKind.Undefined;
     }
 
     /// <summary>Compares by value; a response whose text is not decoded yet equals the same response decoded.</summary>

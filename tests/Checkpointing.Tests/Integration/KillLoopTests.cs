@@ -153,8 +153,19 @@ public sealed class KillLoopTests(ITestOutputHelper output)
         /// </summary>
         private bool IsCompactingInBackground(string directory)
         {
-            var successor = new FileInfo(Path.Combine(directory, CardId + ".journal-next"));
-            return successor.Exists && successor.Length > JournalFormat.HeaderSize;
+            // A prepared successor is zero-filled ahead of its appends: it holds a record once its first length field is not zero.
+            var firstLength = new byte[4];
+            try
+            {
+                using var successor = new FileStream(
+                    Path.Combine(directory, CardId + ".journal-next"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                return RandomAccess.Read(successor.SafeFileHandle, firstLength, JournalFormat.HeaderSize) == firstLength.Length
+                    && BitConverter.ToUInt32(firstLength) != 0;
+            }
+            catch (FileNotFoundException)
+            {
+                return false;
+            }
         }
 
         /// <summary>

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Globalization;
+using Checkpointing.Benchmarks.Quick;
+
+namespace Checkpointing.Benchmarks.Support;
+
+/// <summary>
+/// Timings of one kind of call with what overlapped each: garbage collections (count per generation, pause time) and a
+/// background compaction. It tells a slow call's cause apart: a GC pause, the fold's I/O or CPU, or neither (the disk
+/// or the scheduler).
+/// </summary>
+internal sealed class CallLog
+{
+    private readonly List<Call> _calls = [];
+
+    /// <summary>Gets the timings.</summary>
+    public Samples Samples { get; } = new();
+
+    /// <summary>Captures the state at the start of a call.</summary>
+    public static Mark Start() => new(
+        GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), Stopwatch.GetTimestamp());
+
+    /// <summary>Records a call that started at <paramref name="mark"/>.</summary>
+    /// <param name="mark">From <see cref="Start"/>.</param>
+    /// <param name="stage">The stage the call belongs to.</param>
+    /// <param name="folding">Whether a background compaction was seen running before or after the call.</param>
+    public void End(Mark mark, int stage, bool folding)
+    {
+        var ms = Samples.AddSince(mark.Timestamp);
+        var allocated = GC.GetTotalAllocatedBytes() - mark.Allocated;
+        var gen2 = GC.CollectionCount(2) - mark.Gen2;
+        var gen1 = GC.CollectionCount(1) - mark.Gen1 - gen2;
+        var gen0 = GC.CollectionCount(0) - mark.Gen0 - gen1 - gen2;
+        _calls.Add(new Call(stage, ms, gen0, gen1, gen2, (GC.GetTotalPauseDuration() - mark.Pause).TotalMilliseconds, folding, allocated));
+    }
+
+    /// <summary>
+    /// Of the calls slower than <paramref name="factor"/> times the median: how many, how many overlapped a GC, how many a
+    /// compaction, and how many neither.
+    /// </summary>
+    public string SlowCallCauses(double factor = 3)
+    {
+        var threshold = Samples.Median * factor;
+        var slow = _calls.Where(call => call.Ms > threshold).ToList();
+        var withGc = slow.Count(call => call.Collections > 0);
+        var folding = slow.Count(call => call.Folding);
+        var neither = slow.Count(call => call.Collections == 0 && !call.Folding);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{slow.Count} calls > {factor:0.#}x median ({Report.Ms(threshold)}): {withGc} overlapped a GC, {folding} a compaction, {neither} neither; "
+            + $"all calls: {_calls.Count(call => call.Collections > 0)} overlapped a GC, {_calls.Count(call => call.Folding)} a compaction, "
+            + $"median {Report.Bytes(Median(_calls.Select(call => (double)call.Allocated)))} allocated (all threads) per call");
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
+
+    /// <summary>The <paramref name="count"/> slowest calls, each with what overlapped it.</summary>
+    public IEnumerable<string> Slowest(int count) =>
+        _calls.OrderByDescending(call => call.Ms).Take(count).Select(call => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}"));
+
+    /// <summary>The state at the start of a call.</summary>
+    internal readonly record struct Mark(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Timestamp);
+
+    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated)
+    {
+        public int Collections => Gen0 + Gen1 + Gen2;
+    }
+}

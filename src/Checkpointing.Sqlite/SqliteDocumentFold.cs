@@ -1,0 +1,185 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpointing.Sqlite;
+
+/// <summary>
+/// Folds a card's change rows into a new stored document without holding SQLite's write lock for more than one chunk:
+/// <list type="number">
+/// <item>read the document and change rows in a read transaction (WAL readers do not block writers) and serialize the
+/// state outside any transaction;</item>
+/// <item>write it as <see cref="SqliteCheckpointRepositoryOptions.FoldChunkBytes"/> chunks of a new generation
+/// (<see cref="SqliteDocumentChunks"/>), one short write transaction each;</item>
+/// <item>switch in one short transaction: only if the card still has the document that was folded
+/// (<c>checkpoints.document_id</c>) and the caller may still write it, point the card at the new generation, subtract
+/// the folded rows from its counters, and delete the folded change rows, the old document and every other generation.</item>
+/// </list>
+/// A crash before the switch leaves the old document and every change row: the new generation's chunks are garbage that
+/// the next fold's switch removes. Saves made during the fold are change rows of later versions, which the switch keeps.
+/// </summary>
+internal sealed class SqliteDocumentFold(
+    SqliteDatabase database, SqliteChangeWriter writer, SqliteCheckpointReader reader, SqliteCheckpointRepositoryOptions options, ILogger logger)
+{
+    /// <summary>Whether change rows of <paramref name="changeBytes"/> outgrow a document of <paramref name="documentBytes"/>.</summary>
+    public static bool IsDue(long documentBytes, long changeBytes, SqliteCheckpointRepositoryOptions options) =>
+        changeBytes > (options.CompactionBytesOverride ?? Math.Max(documentBytes, options.MinCompactionBytes));
+
+    /// <summary>A new random identity for a stored document (never 0, the identity of documents stored before schema 5).</summary>
+    public static long NewDocumentId() => Random.Shared.NextInt64(1, long.MaxValue);
+
+    /// <summary>Folds the card's change rows into a new document.</summary>
+    /// <param name="cardId">The card.</param>
+    /// <param name="onlyIfDue">Fold only when the change rows outgrow the document (a background fold); otherwise whenever there are any.</param>
+    /// <param name="cancellationToken">Cancels the fold; what was written so far is garbage the next fold removes.</param>
+    /// <returns>Whether a new document was switched in, there was nothing to fold, or the fold was dropped.</returns>
+    public async Task<SqliteFoldOutcome> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
+    {
+        if (await ReadAsync(cardId, onlyIfDue, cancellationToken).ConfigureAwait(false) is not { } folded)
+        {
+            return SqliteFoldOutcome.NothingToFold;
+        }
+
+        var document = CheckpointJson.SerializeCheckpoint(folded.Checkpoint);
+        var generation = NewDocumentId();
+        var chunks = 0;
+        for (var offset = 0; offset < document.Length; offset += options.FoldChunkBytes)
+        {
+            var chunk = document.AsMemory(offset, Math.Min(options.FoldChunkBytes, document.Length - offset));
+            await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
+            chunks++;
+            if (options.AfterFoldChunk is { } hook)
+            {
+                await hook(cardId, chunks, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (!await SwitchAsync(folded, generation, chunks, document.Length, cancellationToken).ConfigureAwait(false))
+        {
+            SqliteLog.FoldAbandoned(logger, cardId, folded.Checkpoint.Version);
+            await database.ExecuteAsync(
+                async connection =>
+                {
+                    await ExecuteAsync(
+                        connection,
+                        null,
+                        "DELETE FROM checkpoint_document_chunks WHERE card_id = $card AND generation = $generation",
+                        cancellationToken,
+                        ("$card", cardId),
+                        ("$generation", generation)).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            return SqliteFoldOutcome.Dropped;
+        }
+
+        SqliteLog.Compacted(logger, cardId, folded.ChangeCount, folded.ChangeBytes, document.Length, folded.Checkpoint.Version);
+        return SqliteFoldOutcome.Folded;
+    }
+
+    private Task<FoldedState?> ReadAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(async connection =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: true);
+            using var command = SqliteDatabase.Command(
+                connection,
+                transaction,
+                "SELECT document_id, document_bytes, change_bytes, change_count FROM checkpoints WHERE card_id = $card",
+                ("$card", cardId));
+            long documentId, documentBytes, changeBytes, changeCount;
+            var row = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (row.ConfigureAwait(false))
+            {
+                if (!await row.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                (documentId, documentBytes, changeBytes, changeCount) = (row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3));
+            }
+
+            if (changeCount == 0 || (onlyIfDue && !IsDue(documentBytes, changeBytes, options)))
+            {
+                return null;
+            }
+
+            var checkpoint = await reader.ReadAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
+            return checkpoint is null ? null : new FoldedState(checkpoint, documentId, changeBytes, changeCount);
+        }, cancellationToken);
+
+    private Task<bool> WriteChunkAsync(string cardId, long generation, int chunk, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(async connection =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            await SqliteDocumentChunks.WriteAsync(connection, transaction, cardId, generation, chunk, data, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+            return true;
+        }, cancellationToken);
+
+    private Task<bool> SwitchAsync(FoldedState folded, long generation, int chunks, int documentBytes, CancellationToken cancellationToken)
+    {
+        var cardId = folded.Checkpoint.CardId;
+        return writer.WriteAsync(cardId, async (connection, transaction) =>
+        {
+            using (var current = SqliteDatabase.Command(
+                connection,
+                transaction,
+                """
+                SELECT (SELECT document_id FROM checkpoints WHERE card_id = $card),
+                       (SELECT COUNT(*) FROM checkpoint_document_chunks WHERE card_id = $card AND generation = $generation)
+                """,
+                ("$card", cardId),
+                ("$generation", generation)))
+            {
+                var row = await current.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (row.ConfigureAwait(false))
+                {
+                    await row.ReadAsync(cancellationToken).ConfigureAwait(false);
+
+                    // Another whole save, delete or fold replaced the document meanwhile (or removed this fold's chunks).
+                    if (row.IsDBNull(0) || row.GetInt64(0) != folded.DocumentId || row.GetInt64(1) != chunks)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            await ExecuteAsync(
+                connection,
+                transaction,
+                """
+                UPDATE checkpoints SET
+                    document_id = $generation, document_chunks = $chunks, document_bytes = $documentBytes,
+                    change_bytes = change_bytes - $foldedBytes, change_count = change_count - $foldedCount
+                WHERE card_id = $card
+                """,
+                cancellationToken,
+                ("$card", cardId),
+                ("$generation", generation),
+                ("$chunks", chunks),
+                ("$documentBytes", documentBytes),
+                ("$foldedBytes", folded.ChangeBytes),
+                ("$foldedCount", folded.ChangeCount)).ConfigureAwait(false);
+            await ExecuteAsync(
+                connection,
+                transaction,
+                "DELETE FROM checkpoint_changes WHERE card_id = $card AND version <= $version",
+                cancellationToken,
+                ("$card", cardId),
+                ("$version", folded.Checkpoint.Version)).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", cancellationToken, ("$card", cardId)).ConfigureAwait(false);
+            await SqliteDocumentChunks.DeleteAllButAsync(connection, transaction, cardId, generation, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqliteDatabase.Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a fold read: the state it writes, the document it replaces, and the change rows it folds.</summary>
+    private sealed record FoldedState(PipelineCheckpoint Checkpoint, long DocumentId, long ChangeBytes, long ChangeCount);
+}
