@@ -85,6 +85,29 @@ public sealed class BackgroundCompactionStateTests : IDisposable
     }
 
     [Fact]
+    public async Task TornJournalFollowedBySuccessorRecords_IsDamage_ReportedWhereTheJournalsValidRecordsEnd()
+    {
+        // The successor is written only after the journal's last record is durable: a torn journal record before it is
+        // not a crash mid-append but damage, which must not silently drop the records around it.
+        var (changes, _) = Changes(5);
+        var journalId = JournalFormat.NewId();
+        await WriteSnapshotAsync(Stages.Checkpoint(), journalId);
+        await WriteJournalAsync(Paths.Journal, journalId, changes[..2]);
+        var journal = await File.ReadAllBytesAsync(Paths.Journal);
+        var validLength = journal.Length - JournalBytes.Record(changes[1]).Length;
+        await File.WriteAllBytesAsync(Paths.Journal, journal[..^3]);
+        // The successor continues the journal's valid records (version 2) from version 3 on: only the torn record is wrong.
+        await WriteJournalAsync(Paths.Successor, JournalFormat.SuccessorId(journalId), changes[1..]);
+
+        var error = (await FluentActions.Invoking(() => new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))
+            .Should().ThrowAsync<CheckpointCorruptedException>()).Which;
+
+        error.Path.Should().Be(Paths.Journal);
+        error.Offset.Should().Be(validLength);
+        error.Message.Should().Contain("followed by records in the successor journal");
+    }
+
+    [Fact]
     public async Task OwnerSavingPastTheThreshold_LeavesACompactedSnapshotOnDispose_AndLosesNothing()
     {
         var options = new FileSystemCheckpointRepositoryOptions { CompactionBytesOverride = 1 };

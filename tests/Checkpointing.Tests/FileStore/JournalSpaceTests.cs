@@ -34,17 +34,18 @@ public sealed class JournalSpaceTests : IDisposable
         var snapshotBytes = new FileInfo(Paths.Snapshot).Length;
         var change = Change(checkpoint, 2);
 
-        await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
-        {
-            await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
-        }
-
         var end = JournalFormat.HeaderSize + JournalBytes.Record(change).Length;
         var zeroFill = Math.Clamp(Math.Max(snapshotBytes, minCompactionBytes), Block, 1 << 20);
-        var journal = await File.ReadAllBytesAsync(Paths.Journal);
-        journal.Length.Should().Be((int)AlignUp(end + zeroFill), because);
-        journal.AsSpan(JournalFormat.HeaderSize, end - JournalFormat.HeaderSize).SequenceEqual(JournalBytes.Record(change)).Should().BeTrue();
-        journal.AsSpan(end).ContainsAnyExcept((byte)0).Should().BeFalse("only zeros follow the record");
+        await using (await repository.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
+        {
+            // Measured while the owner holds the card: its dispose may trim zeros beyond 1 MiB.
+            await repository.SaveChangeAsync(new AppliedChange(checkpoint, change));
+
+            var journal = await File.ReadAllBytesAsync(Paths.Journal);
+            journal.Length.Should().Be((int)AlignUp(end + zeroFill), because);
+            journal.AsSpan(JournalFormat.HeaderSize, end - JournalFormat.HeaderSize).SequenceEqual(JournalBytes.Record(change)).Should().BeTrue();
+            journal.AsSpan(end).ContainsAnyExcept((byte)0).Should().BeFalse("only zeros follow the record");
+        }
     }
 
     [Fact]
