@@ -32,6 +32,8 @@ def main() -> int:
                 line = mutant["location"]["start"]["line"]
                 replacement = (mutant.get("replacement") or "").replace("\n", " ")
                 missed.append((short(path), line, status, mutant["mutatorName"], replacement[:90]))
+        if not any(counts.get(k, 0) for k in DETECTED + UNDETECTED):
+            continue  # a file outside the config's `mutate` list (every mutant ignored) or with nothing tested
         for key in totals:
             totals[key] += counts.get(key, 0)
         rows.append((short(path), counts))
