@@ -270,9 +270,9 @@ internal static class JsonFields
     }
 
     /// <summary>
-    /// Reads a number of seconds (null is zero), to the nearest tick. <see cref="TimeSpan.MaxValue"/> in seconds, as a
-    /// double, is 2^63 ticks, one past what a <see cref="TimeSpan"/> holds (and read as its opposite on .NET 8, where the
-    /// conversion to <see langword="long"/> overflows): only magnitudes below it are accepted.
+    /// Reads a number of seconds (null is zero), to the nearest tick. The writer writes <see cref="TimeSpan.TotalSeconds"/>,
+    /// so <see cref="TimeSpan.MaxValue"/> comes back as 2^63 ticks, one past what a <see langword="long"/> holds: it is read
+    /// as <see cref="TimeSpan.MaxValue"/> (.NET 8 converts it to <see cref="long.MinValue"/>), and anything larger is refused.
     /// </summary>
     internal static TimeSpan GetSeconds(JsonElement value, string field, in JsonReadContext context)
     {
@@ -282,12 +282,19 @@ internal static class JsonFields
         }
 
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds) || !double.IsFinite(seconds)
-            || Math.Abs(seconds) >= TimeSpan.MaxValue.TotalSeconds)
+            || Math.Abs(seconds) > TimeSpan.MaxValue.TotalSeconds)
         {
             throw context.WrongType(field, "a number of seconds", value);
         }
 
-        return TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+        var ticks = Math.Round(seconds * TimeSpan.TicksPerSecond);
+        // Stryker disable once Equality,Block : .NET 9 and later (where this is mutated) convert 2^63 to long.MaxValue too
+        if (ticks >= long.MaxValue)
+        {
+            return TimeSpan.MaxValue;
+        }
+
+        return TimeSpan.FromTicks((long)ticks);
     }
 
     internal static DateTimeOffset? GetNullableTimestamp(JsonElement value, string field, in JsonReadContext context) =>

@@ -61,20 +61,31 @@ public sealed class JsonFieldsTests
             .Should().Contain("duration_seconds: expected a number of seconds");
 
     [Fact]
-    public void Seconds_UpToJustBelowWhatATimeSpanHolds_AreRead_AndTheLimitItselfIsRefused()
+    public void Seconds_UpToWhatATimeSpanHolds_AreRead_AndOnePastIsRefused()
     {
-        // TimeSpan.MaxValue in seconds, as a double, is 2^63 ticks: one past the largest TimeSpan (read as its
-        // opposite on .NET 8, where converting it to a long overflows).
+        // TimeSpan.MaxValue in seconds, as a double, is 2^63 ticks: one past the largest long, read as TimeSpan.MaxValue.
         var limit = TimeSpan.MaxValue.TotalSeconds;
-        var below = Math.BitDecrement(limit);
 
-        JsonFields.GetSeconds(Element(Number(below)), "duration_seconds", Context).Ticks.Should().Be((long)Math.Round(below * TimeSpan.TicksPerSecond)).And.BePositive();
-        JsonFields.GetSeconds(Element(Number(-below)), "duration_seconds", Context).Ticks.Should().Be(-(long)Math.Round(below * TimeSpan.TicksPerSecond));
-        Refused(() => JsonFields.GetSeconds(Element(Number(limit)), "duration_seconds", Context)).Message
-            .Should().EndWith("duration_seconds: expected a number of seconds, found Number");
-        Refused(() => JsonFields.GetSeconds(Element(Number(-limit)), "duration_seconds", Context));
+        Seconds(limit).Should().Be(TimeSpan.MaxValue);
+        Seconds(-limit).Should().Be(TimeSpan.MinValue);
+        Seconds(Math.BitDecrement(limit)).Ticks.Should().Be((long)Math.Round(Math.BitDecrement(limit) * TimeSpan.TicksPerSecond)).And.BeLessThan(long.MaxValue);
+        Refused(() => Seconds(Math.BitIncrement(limit))).Message.Should().EndWith("duration_seconds: expected a number of seconds, found Number");
+        Refused(() => Seconds(-Math.BitIncrement(limit)));
 
-        static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        static TimeSpan Seconds(double value) =>
+            JsonFields.GetSeconds(Element(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), "duration_seconds", Context);
+    }
+
+    [Fact]
+    public void LargestAndSmallestDurations_ReadBackAsWritten()
+    {
+        var written = CheckpointJson.DeserializeCheckpoint(Encoding.UTF8.GetBytes(Support.PythonStyleCard.Document(Support.PythonStyleCard.Stage("s"))), "f")
+            with { TotalDuration = TimeSpan.MaxValue, EstimatedRemaining = TimeSpan.MinValue };
+
+        var read = CheckpointJson.DeserializeCheckpoint(CheckpointJson.SerializeCheckpoint(written), "f");
+
+        read.TotalDuration.Should().Be(TimeSpan.MaxValue);
+        read.EstimatedRemaining.Should().Be(TimeSpan.MinValue);
     }
 
     [Fact]
