@@ -233,7 +233,7 @@ public sealed class FleetLog(NpgsqlDataSource dataSource, string schema)
     public async Task<long> UnfinishedCardsAsync()
     {
         await using var command = dataSource.CreateCommand(
-            $"""SELECT count(*) FROM "{schema}".checkpoints WHERE document IS NOT NULL AND status <> 'completed'""");
+            $"""SELECT count(*) FROM "{schema}".checkpoints WHERE document_generation IS NOT NULL AND status <> 'completed'""");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
