@@ -15,6 +15,7 @@ public static class ChildScenarios
     public static Task<int>? Find(string scenario, string[] args) => scenario switch
     {
         "fleet-worker" => FleetWorkerAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture)),
+        "fold-loop" => FoldLoopScenario.RunAsync(args[0], args[1], args[2]),
         _ => null,
     };
 
