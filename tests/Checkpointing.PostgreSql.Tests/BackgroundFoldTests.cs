@@ -184,6 +184,43 @@ public sealed class BackgroundFoldTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CardTakenDuringAFoldWithoutALease_TheSwitchIsRefused_AndCompactWithoutALeaseIsRefusedToo()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var unowned = NewRepository(FoldingOptions(async (_, cancellationToken) =>
+        {
+            if (held.TrySetResult())
+            {
+                await release.Task.WaitAsync(cancellationToken);
+            }
+        }));
+        var checkpoint = await SaveManyAsync(unowned, "CARD-1", 20);
+        var owner = NewRepository();
+        try
+        {
+            await held.Task.WaitAsync(HangGuard);
+            await owner.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero);
+        }
+        finally
+        {
+            // A failure above must not leave the fold held: dispose waits for it.
+            release.TrySetResult();
+        }
+
+        await unowned.WhenFoldIdleAsync("CARD-1");
+        (await DocumentVersionAsync("CARD-1")).Should().Be(1, "a fold without a lease is refused while another worker holds the card");
+        (await StrayDocumentsAsync("CARD-1")).Should().Be(0);
+        await FluentActions.Awaiting(() => unowned.CompactAsync("CARD-1")).Should().ThrowAsync<CheckpointLockedException>();
+        (await NewRepository().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
+
+        await owner.CompactAsync("CARD-1");
+        await FluentActions.Awaiting(() => unowned.CompactAsync("CARD-1"))
+            .Should().ThrowAsync<CheckpointLockedException>("a compaction with nothing to fold is still a write another worker's lease refuses");
+        (await DocumentVersionAsync("CARD-1")).Should().Be(checkpoint.Version);
+    }
+
+    [Fact]
     public async Task Dispose_WaitsForTheRunningFold_AndLeavesACompactedDocument()
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Tests.Support;
 using FluentAssertions;
+using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -37,7 +38,7 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
         for (var run = 0; run < Kills; run++)
         {
             IReadOnlyList<string> lines;
-            using (var child = ChildProcess.Start("fold-loop", _server.ConnectionString, _schema, CardId))
+            using (var child = ChildProcess.Start("fold-loop", ChildConnectionString, _schema, CardId))
             {
                 var open = await child.WaitForFirstLineAsync(StartTimeout);
                 var expectedOpen = run == 0 ? 1 : lastLoaded;
@@ -47,6 +48,9 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
                 child.Process.HasExited.Should().BeFalse($"the child of run {run} must still be working when it is killed; {child.Describe()}");
                 lines = await child.KillHardAndDrainAsync();
             }
+
+            // A statement the child sent just before it died may still commit: the state is final once its server processes are gone.
+            await WaitForTheChildsConnectionsToCloseAsync(run);
 
             var stray = await PostgreSqlRaw.StrayGenerationsAsync(_server, _schema, CardId);
             if (stray.Except(leftover).Any())
@@ -95,6 +99,24 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
         {
             prompts.Should().Contain(FoldLoopScenario.Prompt(version), $"the save of version {version} was reported as returned (kill {run})");
         }
+    }
+
+    /// <summary>Gets the children's connection string, with an application name that tells their server processes apart.</summary>
+    private string ChildConnectionString => new NpgsqlConnectionStringBuilder(_server.ConnectionString) { ApplicationName = _schema }.ConnectionString;
+
+    private async Task WaitForTheChildsConnectionsToCloseAsync(int run)
+    {
+        for (var poll = 0; poll < 3000; poll++)
+        {
+            if (await _server.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", _schema) == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"the server still runs connections of the child killed in run {run} after 30 s");
     }
 
     private PostgreSqlCheckpointRepository NewRepository() =>
