@@ -102,8 +102,9 @@ internal static partial class CheckpointJsonReader
             var field = N.PendingLlmResponses + "." + property.Name;
             RequireStageNameKey(property.Name, N.PendingLlmResponses, context);
             if (!builder.TryAdd(property.Name, ReadResponses(property.Value, field, context)))
+            // Stryker disable once Block,Statement,String : on .NET 9 and later the parser refuses duplicate keys first
             {
-                // Stryker disable once Statement,String : on .NET 9 and later the parser refuses duplicate keys first
+                // Stryker disable once Statement,String : the same unreachable throw
                 throw context.Corrupt(field, "duplicate key");
             }
         }

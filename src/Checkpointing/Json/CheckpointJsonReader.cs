@@ -26,11 +26,13 @@ internal static partial class CheckpointJsonReader
             return ReadSnapshot(document.RootElement, context with { Texts = texts });
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
+        // Stryker disable once Block,Statement,String : defensive: every string is checked decodable before, and the records' own errors are caught there
         {
-            // Stryker disable once Statement,String : defensive: every string is checked decodable before, and the records' own errors are caught there
+            // Stryker disable once Statement,String : the same defensive throw
             throw context.Unreadable("document", ex);
         }
         finally
+        // Stryker disable once Block,Statement : returns pooled memory only
         {
             // Stryker disable once Statement : returns pooled memory only
             document.Dispose();

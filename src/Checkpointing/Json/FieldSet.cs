@@ -45,8 +45,9 @@ internal sealed class FieldSet
     public void AddUnknown(string name, JsonElement value)
     {
         if (!(_unknown ??= new Dictionary<string, JsonElement>(StringComparer.Ordinal)).TryAdd(name, value.Clone()))
+        // Stryker disable once Block,Statement,String : on .NET 9 and later the parser refuses duplicate keys first
         {
-            // Stryker disable once Statement,String : on .NET 9 and later the parser refuses duplicate keys first
+            // Stryker disable once Statement,String : the same unreachable throw
             throw _context.Corrupt(_path + "." + name, "duplicate key");
         }
     }

@@ -36,7 +36,6 @@ internal static class JsonFields
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, in JsonReadContext context, bool change, out LlmTextSkeleton? texts)
     {
         texts = null;
-        RefuseEmptyOrMarked(utf8, context);
         if (!context.DeferResponseText)
         {
             return Parse(utf8, context);
@@ -60,8 +59,7 @@ internal static class JsonFields
 
             if (document is not null)
             {
-                // Stryker disable once Equality : offset 0 of a document whose skeleton parsed is '{' or white space, never undecodable
-                if (undecodable < 0)
+                if (undecodable == -1)
                 {
                     texts = skeleton;
                     return document;
@@ -132,8 +130,7 @@ internal static class JsonFields
 
         // Strings are decoded later (prompts and responses only when first read): refuse now what could not be decoded then.
         var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
-        // Stryker disable once Equality : offset 0 of a parsed document is a JSON token or white space, never undecodable
-        if (undecodable >= 0)
+        if (undecodable != -1)
         {
             // Stryker disable once Statement : returns pooled memory only
             document.Dispose();
@@ -163,9 +160,9 @@ internal static class JsonFields
         for (var i = 0L; i < line; i++)
         {
             var newline = utf8[(int)offset..].IndexOf((byte)'\n');
+            // Stryker disable once Block,Statement : without the break, each remaining line adds 0 (newline + 1)
             if (newline < 0)
             {
-                // Stryker disable once Statement : without the break, each remaining line adds 0 (newline + 1)
                 break;
             }
 
