@@ -37,6 +37,7 @@ internal static class JsonTextValidation
             }
 
             var at = offset + found;
+            // Stryker disable once Arithmetic : only the count's parity is used, and either mutant changes it by an even number
             var precedingBackslashes = at - utf8[..at].LastIndexOfAnyExcept((byte)'\\') - 1;
             if (precedingBackslashes % 2 != 0)
             {
