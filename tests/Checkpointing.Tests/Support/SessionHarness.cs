@@ -68,6 +68,40 @@ public sealed class SessionHarness : IAsyncDisposable
         return JournalBytes.Record(change).Length;
     }
 
+    /// <summary>Appends changes of about 300 bytes until their records hold more than <paramref name="bytes"/>.</summary>
+    public async Task AppendPastAsync(long bytes)
+    {
+        long appended = 0;
+        while (appended <= bytes)
+        {
+            appended += await AppendAsync(outputChars: 300);
+        }
+    }
+
+    /// <summary>
+    /// Saves the first version, appends past <paramref name="threshold"/>, lets <paramref name="background"/> prepare the
+    /// successor, and appends once more, which switches to it: the fold that starts is held back.
+    /// </summary>
+    /// <returns>The state the fold writes.</returns>
+    public async Task<PipelineCheckpoint> StartHeldFoldAsync(long threshold, HeldBackground background)
+    {
+        await SaveWholeAsync();
+        await AppendPastAsync(threshold);
+        await background.RunAsync();
+        if (!File.Exists(Paths.Successor))
+        {
+            throw new InvalidOperationException("No successor was prepared.");
+        }
+
+        await AppendAsync();
+        if (background.Started != 2)
+        {
+            throw new InvalidOperationException($"{background.Started} pieces of background work started, not 2.");
+        }
+
+        return Checkpoint;
+    }
+
     /// <summary>Folds the journal into a new snapshot now.</summary>
     public Task CompactAsync() => Session.CompactAsync(CancellationToken.None);
 

@@ -38,7 +38,7 @@ public sealed class BackgroundWorkWaitTests : IAsyncDisposable
     [Fact]
     public async Task Delete_WaitsForTheFold_SoThatItLeavesNoFileBehind()
     {
-        await FoldHeldBackAsync();
+        await _card.StartHeldFoldAsync(Threshold, _background);
 
         var delete = _card.Session.DeleteAsync();
         await _background.RunAsync();
@@ -52,7 +52,7 @@ public sealed class BackgroundWorkWaitTests : IAsyncDisposable
     [Fact]
     public async Task ExplicitCompaction_WaitsForTheFold_ThenFoldsTheAppendsMadeSince()
     {
-        await FoldHeldBackAsync();
+        await _card.StartHeldFoldAsync(Threshold, _background);
         await _card.AppendAsync();
 
         var compact = _card.CompactAsync();
@@ -67,7 +67,7 @@ public sealed class BackgroundWorkWaitTests : IAsyncDisposable
     [Fact]
     public async Task WholeSave_WaitsForTheFold_SoThatTheFoldCannotOverwriteIt()
     {
-        await FoldHeldBackAsync();
+        await _card.StartHeldFoldAsync(Threshold, _background);
         var whole = _card.Checkpoint with { Version = _card.Checkpoint.Version + 1, Status = CheckpointStatus.Paused };
 
         var save = _card.SaveWholeAsync(whole);
@@ -81,7 +81,7 @@ public sealed class BackgroundWorkWaitTests : IAsyncDisposable
     [Fact]
     public async Task AFoldLeftToItself_PreparesTheNextSuccessor_ZeroFilled()
     {
-        await FoldHeldBackAsync();
+        await _card.StartHeldFoldAsync(Threshold, _background);
 
         await _background.RunAsync();
 
@@ -93,7 +93,7 @@ public sealed class BackgroundWorkWaitTests : IAsyncDisposable
     public async Task ACallerWaiting_StopsTheZeroFill_AndTheNextPreparationFillsAgain()
     {
         await _card.SaveWholeAsync();
-        await AppendPastTheThresholdAsync();
+        await _card.AppendPastAsync(Threshold);
         _background.Started.Should().Be(1, "crossing the threshold starts preparing a successor");
 
         var compact = _card.CompactAsync();
@@ -103,30 +103,10 @@ public sealed class BackgroundWorkWaitTests : IAsyncDisposable
         new FileInfo(Paths.Journal).Length.Should().Be(
             JournalFormat.HeaderSize, "a caller waited for the preparation, so it stopped before zero-filling, and the compaction took that successor as the journal");
 
-        await AppendPastTheThresholdAsync();
+        await _card.AppendPastAsync(Threshold);
         _background.Started.Should().Be(2);
         await _background.RunAsync();
         new FileInfo(Paths.Successor).Length.Should().Be(PreparedSuccessorLength, "no caller waits for this one");
-    }
-
-    /// <summary>Appends past the threshold, lets the successor be prepared, and appends once more: a fold starts, held back.</summary>
-    private async Task FoldHeldBackAsync()
-    {
-        await _card.SaveWholeAsync();
-        await AppendPastTheThresholdAsync();
-        await _background.RunAsync();
-        File.Exists(Paths.Successor).Should().BeTrue();
-        await _card.AppendAsync();
-        _background.Started.Should().Be(2, "the append after the successor is ready switches to it and starts a fold");
-    }
-
-    private async Task AppendPastTheThresholdAsync()
-    {
-        long bytes = 0;
-        while (bytes <= Threshold)
-        {
-            bytes += await _card.AppendAsync(outputChars: 300);
-        }
     }
 
     private SnapshotDocument StoredSnapshot() =>
