@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Checkpointing.FileStore;
 
@@ -26,13 +28,6 @@ internal static class CardFileName
 
     private const string EscapedPrefix = "~";
     private const string HashedPrefix = "~~";
-
-    private static readonly string[] DeviceNames =
-    [
-        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-        "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-    ];
 
     /// <summary>Checks that a card id can be stored at all (see <see cref="CardIds.Validate"/>).</summary>
     public static void Validate(string cardId, string paramName = "cardId") => CardIds.Validate(cardId, paramName);
@@ -88,17 +83,38 @@ internal static class CardFileName
             }
         }
 
-        var stem = id.Split('.')[0];
-        return !DeviceNames.Contains(stem, StringComparer.OrdinalIgnoreCase);
+        return !IsDeviceName(id.Split('.')[0]);
+    }
+
+    /// <summary>
+    /// Whether the part of a name before its first dot is a Windows device name, which no file may be called whatever
+    /// its extension or case. (<c>CONIN$</c> and <c>CONOUT$</c> are device names too; their <c>$</c> already keeps them
+    /// from being plain.)
+    /// </summary>
+    private static bool IsDeviceName(string stem)
+    {
+        foreach (var device in (ReadOnlySpan<string>)[
+            "CON", "PRN", "AUX", "NUL",
+            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"])
+        {
+            if (stem.Equals(device, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Escape(string id)
     {
+        // Stryker disable once Arithmetic : an initial capacity, which changes no result
         var builder = new StringBuilder(id.Length * 2);
         foreach (var b in Encoding.UTF8.GetBytes(id))
         {
-            var c = (char)b;
-            if (b < 0x80 && (char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            var c = (char)b; // a byte of 0x80 or more is no ASCII letter or digit: escaped
+            if (char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
             {
                 builder.Append(c);
             }
@@ -137,13 +153,7 @@ internal static class CardFileName
             }
         }
 
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.ToArray());
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
+        var utf8 = CollectionsMarshal.AsSpan(bytes);
+        return Utf8.IsValid(utf8) ? Encoding.UTF8.GetString(utf8) : null;
     }
 }

@@ -43,7 +43,7 @@ internal static class IntactRecordSearch
             }
         }
 
-        return candidates.Count > 0 && AnyPayloadIntact(journal, candidates);
+        return AnyPayloadIntact(journal, candidates);
     }
 
     /// <summary>The payload length declared at <paramref name="offset"/> when that field is intact, non-zero and within the file.</summary>

@@ -24,7 +24,7 @@ internal static class JournalChain
     /// <exception cref="CheckpointCorruptedException">A journal is damaged.</exception>
     public static JournalChainState Replay(byte[]? journal, byte[]? successor, CardPaths paths, SnapshotDocument snapshot)
     {
-        var successorId = successor is null ? null : JournalFormat.ReadHeader(successor, paths.Successor);
+        var successorId = JournalFormat.ReadHeader(successor, paths.Successor); // null when there is none: no bytes, no header
         if (successorId is not null && string.Equals(successorId, snapshot.JournalId, StringComparison.Ordinal))
         {
             // Step 3: the snapshot names the successor; the journal holds nothing the snapshot does not.

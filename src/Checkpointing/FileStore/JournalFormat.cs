@@ -45,10 +45,12 @@ internal static class JournalFormat
     {
         var header = new byte[HeaderSize];
         Magic.CopyTo(header);
-        if (Encoding.ASCII.GetBytes(journalId, header.AsSpan(Magic.Length)) != IdLength)
+        if (journalId.Length != IdLength)
         {
             throw new ArgumentException("A journal id is 32 hex characters.", nameof(journalId));
         }
+
+        Encoding.ASCII.GetBytes(journalId, header.AsSpan(Magic.Length));
 
         return header;
     }

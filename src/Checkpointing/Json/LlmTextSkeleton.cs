@@ -60,12 +60,14 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// </summary>
     public static LlmTextSkeleton? TryBuild(ReadOnlyMemory<byte> document, bool change)
     {
+        // Stryker disable once all : an initial capacity (the skeleton grows as needed), which changes no result
         var skeleton = new LlmTextSkeleton(document, Math.Max(256, document.Length / 16));
         if (skeleton.Scan(change ? Role.Change : Role.Snapshot) && skeleton._texts.Count > 0)
         {
             return skeleton;
         }
 
+        // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
         skeleton.Dispose();
         return null;
     }
@@ -86,6 +88,7 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
         ArrayPool<byte>.Shared.Return(_skeleton);
         _skeleton = [];
         _length = 0;
@@ -103,6 +106,7 @@ internal sealed class LlmTextSkeleton : IDisposable
         Span<Role> roles = stackalloc Role[JsonFields.MaxDepth];
         Span<bool> inObject = stackalloc bool[JsonFields.MaxDepth];
         var depth = 0;
+        // Stryker disable once Boolean : differs only for a string before the root container, not JSON, which the caller then parses whole either way
         var expectKey = false;
         (int Start, int Length) key = default;
         var copied = 0;
@@ -140,6 +144,8 @@ internal sealed class LlmTextSkeleton : IDisposable
                     }
 
                     depth--;
+
+                    // Stryker disable once Boolean : only ',' or a closing bracket may follow (each sets it again); anything else is not JSON, which the caller then parses whole either way
                     expectKey = false;
                     position++;
                     break;
@@ -150,6 +156,7 @@ internal sealed class LlmTextSkeleton : IDisposable
                 default: // a string
                     var isText = !expectKey && depth > 0 && roles[depth - 1] == Role.Response && IsTextName(utf8.Slice(key.Start, key.Length));
                     var end = StringEnd(utf8, position, isText);
+                    // Stryker disable once Equality : a string's end is past its opening quote, never 0
                     if (end < 0)
                     {
                         return false;
@@ -223,6 +230,8 @@ internal sealed class LlmTextSkeleton : IDisposable
             }
 
             position += 2;
+
+            // Stryker disable once Equality : at the very end, the search for the closing quote finds none either
             if (position >= utf8.Length)
             {
                 return -1;
@@ -236,7 +245,7 @@ internal sealed class LlmTextSkeleton : IDisposable
     private static bool IsValidEscape(ReadOnlySpan<byte> escape) => escape.Length > 0 && escape[0] switch
     {
         (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t' => true,
-        (byte)'u' => escape.Length >= 5 && !escape.Slice(1, 4).ContainsAnyExcept(HexDigits),
+        (byte)'u' => escape.Length > 4 && !escape.Slice(1, 4).ContainsAnyExcept(HexDigits),
         _ => false,
     };
 
@@ -251,10 +260,13 @@ internal sealed class LlmTextSkeleton : IDisposable
 
     private void Append(ReadOnlySpan<byte> bytes)
     {
+        // Stryker disable once Equality : growing a full buffer early changes no result
         if (_length + bytes.Length > _skeleton.Length)
         {
+            // Stryker disable once Arithmetic : a capacity, at least what is needed either way
             var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_skeleton.Length * 2, _length + bytes.Length));
             _skeleton.AsSpan(0, _length).CopyTo(larger);
+            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             ArrayPool<byte>.Shared.Return(_skeleton);
             _skeleton = larger;
         }

@@ -25,6 +25,7 @@ internal readonly struct StoredJsonString(ReadOnlyMemory<byte> token)
         }
         finally
         {
+            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rented);
         }
     }
@@ -49,6 +50,7 @@ internal readonly struct StoredJsonString(ReadOnlyMemory<byte> token)
         }
 
         // An escaped lone surrogate, which the load refuses: decoding it fails as it would for a parsed element.
+        // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
         Return(rented);
         rented = null;
         var reader = new Utf8JsonReader(raw);
@@ -66,6 +68,7 @@ internal readonly struct StoredJsonString(ReadOnlyMemory<byte> token)
         }
         finally
         {
+            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rented);
         }
     }
@@ -75,6 +78,7 @@ internal readonly struct StoredJsonString(ReadOnlyMemory<byte> token)
     {
         if (rented is not null)
         {
+            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             ArrayPool<byte>.Shared.Return(rented);
         }
     }

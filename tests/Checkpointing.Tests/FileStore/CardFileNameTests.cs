@@ -146,8 +146,20 @@ public sealed class CardFileNameTests
     [InlineData("~%FF")]
     [InlineData("~%C3")]
     [InlineData("~café")]
+    [InlineData("~%C2\u0080")]
     public void TryFromBaseName_MalformedEscapedName_IsNull(string name) => CardFileName.TryFromBaseName(name).Should().BeNull();
 
     [Fact]
     public void TryFromBaseName_EscapedNameWithLowerCaseHex_IsRead() => CardFileName.TryFromBaseName("~a%2fb%c3%a9").Should().Be("a/bé");
+
+    /// <summary>Every other character than ASCII letters, digits, '_' and '-' is escaped, byte by byte of its UTF-8 form.</summary>
+    [Theory]
+    [InlineData("a$", "~a%24")]
+    [InlineData("CONIN$", "~CONIN%24")]
+    [InlineData("z\u00ff", "~z%C3%BF")]
+    public void ToBaseName_EveryOtherByte_IsEscaped(string id, string expected)
+    {
+        CardFileName.ToBaseName(id).Should().Be(expected);
+        CardFileName.TryFromBaseName(expected).Should().Be(id);
+    }
 }

@@ -145,7 +145,7 @@ public sealed class JournalReplayTests
     [Fact]
     public void JournalOfAnotherGeneration_WhoseFirstRecordIsNotAChange_IsStale()
     {
-        var journal = (byte[])[.. JournalFormat.CreateHeader(JournalFormat.NewId()), .. RawRecord("{\"not\":\"a change\"}"u8)];
+        var journal = (byte[])[.. JournalFormat.CreateHeader(JournalFormat.NewId()), .. JournalBytes.RawRecord("{\"not\":\"a change\"}"u8)];
 
         JournalReplay.Replay(journal, Path, Snapshot(JournalId)).IsCurrent.Should().BeFalse();
     }
@@ -156,7 +156,7 @@ public sealed class JournalReplayTests
         var (changes, _) = JournalBytes.StageChanges(Stages.Checkpoint(), 3, At);
         var (_, end) = JournalBytes.Layout(changes);
         var payload = "{\"version\": x}"u8;
-        byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. RawRecord(payload)];
+        byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. JournalBytes.RawRecord(payload)];
 
         var error = Refused(journal, Snapshot(JournalId));
 
@@ -170,7 +170,7 @@ public sealed class JournalReplayTests
         var (changes, _) = JournalBytes.StageChanges(Stages.Checkpoint(), 3, At);
         var (_, end) = JournalBytes.Layout(changes);
         var bad = Encoding.UTF8.GetBytes("{\"v\":4,\"t\":\"2026-04-01T00:00:00+00:00\",\"type\":\"stage\",\"stage\":{\"stage_name\":\"x\",\"status\":\"completed\",\"duration_seconds\":1e300}}");
-        byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. RawRecord(bad)];
+        byte[] journal = [.. JournalBytes.Journal(JournalId, changes), .. JournalBytes.RawRecord(bad)];
 
         var error = Refused(journal, Snapshot(JournalId));
 
@@ -205,7 +205,7 @@ public sealed class JournalReplayTests
         {
             // Not JSON, with intact checksums: only the parse finds it.
             damaged[(int)offsets[record] + JournalFormat.RecordHeaderSize] = (byte)'[';
-            Reseal(damaged, (int)offsets[record]);
+            JournalBytes.Reseal(damaged, (int)offsets[record]);
         }
 
         Refused(damaged, Snapshot(JournalId)).Offset.Should().BeInRange(offsets[count - 3], offsets[count - 2] - 1, "the error is in the first bad record");
@@ -218,7 +218,7 @@ public sealed class JournalReplayTests
         var (offsets, _) = JournalBytes.Layout(changes);
         var journal = JournalBytes.Journal(JournalId, changes);
         journal[(int)offsets[1] + JournalFormat.RecordHeaderSize] = (byte)'[';
-        Reseal(journal, (int)offsets[1]);
+        JournalBytes.Reseal(journal, (int)offsets[1]);
         journal[(int)offsets[3] + JournalFormat.RecordHeaderSize + 3] ^= 0x01; // record 4's checksum fails; record 5 follows it
 
         Refused(journal, Snapshot(JournalId)).Offset.Should().BeInRange(offsets[1], offsets[2] - 1, "the error is in the second record");
@@ -291,23 +291,5 @@ public sealed class JournalReplayTests
     {
         var act = () => JournalReplay.Replay(journal, Path, snapshot);
         return act.Should().Throw<CheckpointCorruptedException>().Which;
-    }
-
-    /// <summary>A record with intact framing around any payload.</summary>
-    private static byte[] RawRecord(ReadOnlySpan<byte> payload)
-    {
-        var record = new byte[JournalFormat.RecordHeaderSize + payload.Length];
-        payload.CopyTo(record.AsSpan(JournalFormat.RecordHeaderSize));
-        BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)payload.Length);
-        Reseal(record, 0);
-        return record;
-    }
-
-    /// <summary>Rewrites the checksums of the record at <paramref name="offset"/> to match its (changed) payload.</summary>
-    private static void Reseal(byte[] journal, int offset)
-    {
-        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset));
-        BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(offset + 4), Crc32C.Compute(journal.AsSpan(offset, 4)));
-        BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(offset + 8), Crc32C.Compute(journal.AsSpan(offset + JournalFormat.RecordHeaderSize, length)));
     }
 }

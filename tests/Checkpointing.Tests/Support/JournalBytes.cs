@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Checkpointing.Json;
 using Checkpointing.FileStore;
 
@@ -47,5 +48,23 @@ public static class JournalBytes
         }
 
         return ([.. changes], checkpoint);
+    }
+
+    /// <summary>A record with intact framing around any payload.</summary>
+    public static byte[] RawRecord(ReadOnlySpan<byte> payload)
+    {
+        var record = new byte[JournalFormat.RecordHeaderSize + payload.Length];
+        payload.CopyTo(record.AsSpan(JournalFormat.RecordHeaderSize));
+        BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)payload.Length);
+        Reseal(record, 0);
+        return record;
+    }
+
+    /// <summary>Rewrites the checksums of the record at <paramref name="offset"/> to match its (changed) payload.</summary>
+    public static void Reseal(byte[] journal, int offset)
+    {
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(journal.AsSpan(offset));
+        BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(offset + 4), Crc32C.Compute(journal.AsSpan(offset, 4)));
+        BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(offset + 8), Crc32C.Compute(journal.AsSpan(offset + JournalFormat.RecordHeaderSize, length)));
     }
 }
