@@ -247,12 +247,9 @@ internal sealed partial class CardSession : IAsyncDisposable
                 var zeroedEnd = Math.Max(end, Math.Min(AlignUp(end + ZeroFill(), ZeroFillAlignment), _options.MaxFileBytes));
                 try
                 {
-                    // Stryker disable once Conditional,Equality : WithZerosAfter(record, 0) is [record]
-                    RandomAccess.Write(journal.SafeFileHandle, zeroedEnd > end ? WithZerosAfter(record, zeroedEnd - end) : [record], _journalOffset);
+                    RandomAccess.Write(journal.SafeFileHandle, WithZerosAfter(record, zeroedEnd - end), _journalOffset);
                 }
-
-                // Stryker disable once Equality : at zeroedEnd == end the failed write was the record alone; >= only tries that same write once more
-                catch (IOException) when (zeroedEnd > end)
+                catch (IOException) when (zeroedEnd != end)
                 {
                     // No room for the zeros (a nearly full disk): the record alone may still fit. Whatever part of the
                     // first write landed is this record's bytes, then zeros, so writing the record again is enough.
@@ -295,9 +292,9 @@ internal sealed partial class CardSession : IAsyncDisposable
 
     private static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 
-    private static ReadOnlyMemory<byte>[] WithZerosAfter(ReadOnlyMemory<byte> record, long zeros)
+    /// <summary>The buffers that write <paramref name="record"/> and then <paramref name="zeros"/> zero bytes: the record alone when there are none.</summary>
+    internal static ReadOnlyMemory<byte>[] WithZerosAfter(ReadOnlyMemory<byte> record, long zeros)
     {
-        // Stryker disable once Arithmetic : rounding up with + 1 instead of + Zeros.Length - 1 adds at most one empty buffer
         var buffers = new ReadOnlyMemory<byte>[1 + (int)((zeros + Zeros.Length - 1) / Zeros.Length)];
         buffers[0] = record;
         for (var i = 1; i < buffers.Length; i++, zeros -= Zeros.Length)

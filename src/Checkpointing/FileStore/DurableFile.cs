@@ -159,22 +159,9 @@ internal static class DurableFile
         }
 
         var buffer = GC.AllocateUninitializedArray<byte>((int)length);
-        var read = 0;
-
-        // Stryker disable once Equality : with <=, a full buffer reads once more into no space, which returns 0 and ends the loop
-        while (read < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
-
-        // Stryker disable once Conditional : buffer[..read] of a full buffer is a copy of the same bytes
-        return read == buffer.Length ? buffer : buffer[..read];
+        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        Array.Resize(ref buffer, read); // a file cut short since its length was read: what is there (the same array when whole)
+        return buffer;
     }
 
     /// <summary>Deletes a file if it exists, ignoring errors (used to clean up after a failed write).</summary>

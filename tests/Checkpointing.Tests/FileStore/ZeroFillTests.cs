@@ -60,6 +60,20 @@ public sealed class ZeroFillTests : IDisposable
         bytes.AsSpan(header.Length).ContainsAnyExcept((byte)0).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData(0, new int[0])]
+    [InlineData(1, new[] { 1 })]
+    [InlineData(64 << 10, new[] { 64 << 10 })]
+    [InlineData((64 << 10) + 1, new[] { 64 << 10, 1 })]
+    public void ZerosAfterARecord_AreBuffersOfAtMost64KiB_WithoutAnEmptyOne(long zeros, int[] lengths)
+    {
+        var buffers = CardSession.WithZerosAfter(new byte[] { 7 }, zeros);
+
+        buffers[0].ToArray().Should().Equal([(byte)7]);
+        buffers.Skip(1).Select(buffer => buffer.Length).Should().Equal(lengths);
+        buffers.Skip(1).SelectMany(buffer => buffer.ToArray()).Where(b => b != 0).Should().BeEmpty("they are zeros");
+    }
+
     [Fact]
     public void ZeroFill_StopsWhenAsked_AtAChunkBoundary()
     {
