@@ -6,11 +6,12 @@ namespace Checkpointing.PostgreSql;
 
 /// <summary>
 /// Writes cards: a change is one fenced <c>UPDATE ... WHERE version = expected</c> that inserts its change row; a whole
-/// checkpoint replaces the document. A write that matched no row is explained by <see cref="PostgreSqlFence"/> (lease lost,
+/// checkpoint replaces the document with a new generation. Folding change rows into the document is not done here but by
+/// <see cref="PostgreSqlDocumentFold"/>, off the saver's path. A write that matched no row is explained by <see cref="PostgreSqlFence"/> (lease lost,
 /// card locked) or is a version conflict; one that raced another writer is retried a few times.
 /// </summary>
 internal sealed class PostgreSqlChangeWriter(
-    PostgreSqlDatabase database, PostgreSqlFence fence, PostgreSqlCompactor compactor, PostgreSqlCheckpointRepositoryOptions options)
+    PostgreSqlDatabase database, PostgreSqlFence fence, PostgreSqlCheckpointRepositoryOptions options)
 {
     public Task<bool> DeleteAsync(string cardId, HeldLease? lease, CancellationToken cancellationToken) =>
         database.RunAsync(async (connection, ct) =>
@@ -76,9 +77,7 @@ internal sealed class PostgreSqlChangeWriter(
                 if (state is null)
                 {
                     // A write without ownership of a card that has no row yet: insert it (a concurrent insert wins; then retry).
-                    using var insert = new NpgsqlCommand(database.Sql.InsertFirst, connection);
-                    AddDocument(insert, checkpoint, document);
-                    if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1)
+                    if (await InsertFirstAsync(connection, checkpoint, document, ct).ConfigureAwait(false))
                     {
                         return true;
                     }
@@ -89,7 +88,9 @@ internal sealed class PostgreSqlChangeWriter(
         }, cancellationToken);
     }
 
-    public Task SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, HeldLease? lease, CancellationToken cancellationToken)
+    /// <summary>Inserts the change row and bumps the card's version (the first change of a new card stores its whole document).</summary>
+    /// <returns>Whether the change rows now outgrow the document, so that a fold is due.</returns>
+    public Task<bool> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, HeldLease? lease, CancellationToken cancellationToken)
     {
         var cardId = checkpoint.CardId;
         var json = CheckpointJson.SerializeChange(change);
@@ -106,6 +107,7 @@ internal sealed class PostgreSqlChangeWriter(
                     command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));
                     command.Parameters.AddWithValue("change_bytes", (long)json.Length);
                     command.Parameters.AddWithValue("min_compaction", options.MinCompactionBytes);
+                    command.Parameters.Add(new NpgsqlParameter("threshold", NpgsqlDbType.Bigint) { Value = (object?)options.FoldThresholdOverride ?? DBNull.Value });
                     command.Parameters.AddWithValue("kind", kind);
                     command.Parameters.Add(new NpgsqlParameter("stage", NpgsqlDbType.Text) { Value = (object?)stageName ?? DBNull.Value });
                     command.Parameters.Add(new NpgsqlParameter("change", NpgsqlDbType.Json) { Value = json });
@@ -115,12 +117,7 @@ internal sealed class PostgreSqlChangeWriter(
 
                 if (compact is { } outgrown)
                 {
-                    if (outgrown)
-                    {
-                        await compactor.CompactAfterChangeAsync(connection, lease, checkpoint).ConfigureAwait(false);
-                    }
-
-                    return true;
+                    return outgrown;
                 }
 
                 var state = await fence.InspectAsync(connection, cardId, ct).ConfigureAwait(false);
@@ -132,7 +129,7 @@ internal sealed class PostgreSqlChangeWriter(
                 {
                     // Nothing stored yet (version 0): the first change stores the whole checkpoint.
                     await SaveWholeAsync(connection, lease, checkpoint, ct).ConfigureAwait(false);
-                    return true;
+                    return false;
                 }
 
                 ThrowIfRacing(cardId, attempt);
@@ -164,9 +161,7 @@ internal sealed class PostgreSqlChangeWriter(
             if (state is null)
             {
                 // A write without ownership of a card that has no row yet: insert it (a concurrent insert wins; then retry).
-                using var insert = new NpgsqlCommand(database.Sql.InsertFirst, connection);
-                AddDocument(insert, checkpoint, document);
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+                if (await InsertFirstAsync(connection, checkpoint, document, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -176,8 +171,18 @@ internal sealed class PostgreSqlChangeWriter(
         }
     }
 
+    /// <summary>Inserts a card's first row and document, for a write without ownership; false when a concurrent insert won.</summary>
+    private async Task<bool> InsertFirstAsync(NpgsqlConnection connection, PipelineCheckpoint checkpoint, byte[] document, CancellationToken cancellationToken)
+    {
+        using var insert = new NpgsqlCommand(database.Sql.InsertFirst, connection);
+        AddDocument(insert, checkpoint, document);
+        return (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
+    }
+
+    /// <summary>Adds a whole document's parameters, with a new generation (its identity, which a running fold checks before it switches).</summary>
     private static void AddDocument(NpgsqlCommand command, PipelineCheckpoint checkpoint, byte[] document)
     {
+        command.Parameters.AddWithValue("generation", PostgreSqlDocumentFold.NewGeneration());
         command.Parameters.AddWithValue("card", checkpoint.CardId);
         command.Parameters.AddWithValue("version", checkpoint.Version);
         command.Parameters.AddWithValue("status", CheckpointJson.StatusName(checkpoint.Status));

@@ -31,7 +31,7 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
             return ids;
         }, cancellationToken);
 
-    /// <summary>Reads a card with whether it is leased and how many bytes of changes it gathered (a compaction needs both).</summary>
+    /// <summary>Reads a card with whether it is leased, how many bytes of changes it gathered and its document's generation (a fold needs them).</summary>
     public async Task<LoadedCheckpoint?> ReadAsync(NpgsqlConnection connection, string cardId, CancellationToken cancellationToken)
     {
         using var command = new NpgsqlCommand(database.Sql.Load, connection);
@@ -48,7 +48,14 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
         var version = reader.GetInt64(0);
         var documentVersion = reader.GetInt64(1);
         var leased = reader.GetBoolean(5);
-        var checkpoint = CheckpointJson.DeserializeCheckpoint(reader.GetFieldValue<byte[]>(2), source);
+        var generation = reader.GetInt64(6);
+        if (reader.IsDBNull(2))
+        {
+            throw new CheckpointCorruptedException(source, null, $"the row names document generation {generation}, which {database.Schema.Documents} does not hold");
+        }
+
+        var document = reader.GetFieldValue<byte[]>(2);
+        var checkpoint = CheckpointJson.DeserializeCheckpoint(document, source);
         if (checkpoint.Version != documentVersion)
         {
             throw new CheckpointCorruptedException(source, null, $"the document is at version {checkpoint.Version} but the row says {documentVersion}");
@@ -75,9 +82,9 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
             throw new CheckpointCorruptedException(source, null, $"the row is at version {version} but its document and changes reach only {checkpoint.Version}");
         }
 
-        return new LoadedCheckpoint(checkpoint, leased, changeBytes);
+        return new LoadedCheckpoint(checkpoint, leased, changeBytes, document.Length, generation);
     }
 
-    /// <summary>A card as read, with whether it is leased and the bytes of its change rows.</summary>
-    public sealed record LoadedCheckpoint(PipelineCheckpoint Checkpoint, bool Leased, long ChangeBytes);
+    /// <summary>A card as read, with whether it is leased, the bytes of its change rows and document, and the document's generation.</summary>
+    public sealed record LoadedCheckpoint(PipelineCheckpoint Checkpoint, bool Leased, long ChangeBytes, long DocumentBytes, long DocumentGeneration);
 }

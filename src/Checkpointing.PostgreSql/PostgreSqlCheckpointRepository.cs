@@ -1,3 +1,4 @@
+using Checkpointing.Folding;
 using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -7,7 +8,8 @@ namespace Checkpointing.PostgreSql;
 /// <summary>
 /// Checkpoints in PostgreSQL, shared by many workers on many machines. A save writes a row for what changed (one
 /// <c>checkpoint_changes</c> row per stage record, LLM response, status, ...), not the whole document; the change rows are
-/// folded into the card's <c>json</c> document when they outgrow it and on <see cref="CompactAsync"/>.
+/// folded into a new <c>json</c> document of the card in the background when they outgrow it (a save never waits for it),
+/// and on <see cref="CompactAsync"/> and dispose, which wait.
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -25,7 +27,7 @@ namespace Checkpointing.PostgreSql;
 /// <see cref="PostgreSqlStorePermissionException"/> (a <see cref="CheckpointStorePermissionException"/>); any other database
 /// error a <see cref="CheckpointException"/>.</item>
 /// <item>Parts: <see cref="PostgreSqlDatabase"/> (connections, schema, errors), <see cref="PostgreSqlCheckpointReader"/>,
-/// <see cref="PostgreSqlChangeWriter"/>, <see cref="PostgreSqlCompactor"/>, <see cref="PostgreSqlFence"/> and
+/// <see cref="PostgreSqlChangeWriter"/>, <see cref="PostgreSqlDocumentFold"/> (run by <see cref="BackgroundFolds"/>), <see cref="PostgreSqlFence"/> and
 /// <see cref="PostgreSqlCardLeases"/>; this type checks arguments and hands each call to one of them.</item>
 /// </list>
 /// </remarks>
@@ -39,7 +41,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     private readonly PostgreSqlDatabase _database;
     private readonly PostgreSqlCheckpointReader _reader;
     private readonly PostgreSqlChangeWriter _writer;
-    private readonly PostgreSqlCompactor _compactor;
+    private readonly BackgroundFolds _folds;
     private readonly PostgreSqlCardLeases _leases;
     private int _disposed;
 
@@ -94,9 +96,10 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
         _database = new PostgreSqlDatabase(settings, open, new PostgreSqlSchema(configured.Schema), configured.MigrateAutomatically, logger);
         var fence = new PostgreSqlFence(_database, logger);
         _reader = new PostgreSqlCheckpointReader(_database);
-        _compactor = new PostgreSqlCompactor(_database, _reader, fence, logger);
-        _writer = new PostgreSqlChangeWriter(_database, fence, _compactor, configured);
+        _writer = new PostgreSqlChangeWriter(_database, fence, configured);
         _leases = new PostgreSqlCardLeases(_database, fence, configured, WorkerId, logger);
+        var fold = new PostgreSqlDocumentFold(_database, _reader, fence, _leases, configured, logger);
+        _folds = new BackgroundFolds(fold.RunAsync, (cardId, exception) => PostgreSqlLog.FoldFailed(logger, cardId, exception));
     }
 
     /// <summary>Gets the newest schema migration this code knows.</summary>
@@ -148,11 +151,19 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     }
 
     /// <inheritdoc/>
-    public Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The call returns once the change row is committed. When the change rows outgrow the stored document, a fold into a
+    /// new document is started in the background; the call does not wait for it.
+    /// </remarks>
+    public async Task SaveChangeAsync(AppliedChange applied, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(applied);
-        CardIds.Validate(applied.Checkpoint.CardId);
-        return _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(applied.Checkpoint.CardId), cancellationToken);
+        var cardId = applied.Checkpoint.CardId;
+        CardIds.Validate(cardId);
+        if (await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(cardId), cancellationToken).ConfigureAwait(false))
+        {
+            _folds.Request(cardId);
+        }
     }
 
     /// <inheritdoc/>
@@ -164,10 +175,11 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     }
 
     /// <inheritdoc/>
+    /// <remarks>Waits for a background fold of the card that is running, then folds every change row before it returns.</remarks>
     public Task CompactAsync(string cardId, CancellationToken cancellationToken = default)
     {
         CardIds.Validate(cardId);
-        return _compactor.CompactAsync(cardId, _leases.Find(cardId), cancellationToken);
+        return _folds.CompactAsync(cardId, cancellationToken);
     }
 
     /// <summary>
@@ -221,7 +233,10 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     /// <exception cref="CheckpointVersionException">The schema is newer than this code knows.</exception>
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _database.MigrateToAsync(PostgreSqlSchema.LatestVersion, cancellationToken);
 
-    /// <summary>Stops renewing every lease this repository holds and releases them.</summary>
+    /// <summary>
+    /// Waits for running background folds and folds every card whose fold is still due (under the leases still held), then
+    /// stops renewing every lease this repository holds and releases them.
+    /// </summary>
     /// <returns>A task that completes when the leases are released.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -230,8 +245,12 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
             return;
         }
 
+        await _folds.CloseAsync().ConfigureAwait(false);
         await _leases.CloseAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Completes when no background fold of the card runs (tests wait for it).</summary>
+    internal Task WhenFoldIdleAsync(string cardId) => _folds.WhenIdleAsync(cardId);
 
     /// <summary>Brings the schema to a given migration (tests create databases of older versions with it).</summary>
     internal Task MigrateToAsync(int targetVersion, CancellationToken cancellationToken) => _database.MigrateToAsync(targetVersion, cancellationToken);

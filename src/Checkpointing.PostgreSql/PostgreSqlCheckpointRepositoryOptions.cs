@@ -44,6 +44,12 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets a fold threshold that ignores the document's size, so that folds run all the time (crash tests).</summary>
+    internal long? FoldThresholdOverride { get; set; }
+
+    /// <summary>Gets or sets a test hook that a fold awaits after it wrote its new document and before it switches to it (the card).</summary>
+    internal Func<string, CancellationToken, Task>? AfterFoldDocumentWritten { get; set; }
+
     /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A duration or size is out of range; the message names it.</exception>
     /// <exception cref="ArgumentNullException">The clock or the schema is not set.</exception>

@@ -32,6 +32,9 @@ internal static partial class PostgreSqlLog
     [LoggerMessage(108, LogLevel.Debug, "Card {CardId}: folded {ChangeBytes} bytes of change rows into a {DocumentBytes}-byte document (version {Version})")]
     public static partial void Compacted(ILogger logger, string cardId, long changeBytes, long documentBytes, long version);
 
-    [LoggerMessage(109, LogLevel.Warning, "Card {CardId}: folding change rows into the document after a durable change failed; it will be retried")]
-    public static partial void CompactionFailed(ILogger logger, string cardId, Exception exception);
+    [LoggerMessage(109, LogLevel.Warning, "Card {CardId}: folding the change rows into a new document failed; every change is still stored, and the fold is tried again after the next save")]
+    public static partial void FoldFailed(ILogger logger, string cardId, Exception exception);
+
+    [LoggerMessage(110, LogLevel.Debug, "Card {CardId}: a fold at version {Version} was dropped because the document was replaced or the card deleted meanwhile")]
+    public static partial void FoldDropped(ILogger logger, string cardId, long version);
 }

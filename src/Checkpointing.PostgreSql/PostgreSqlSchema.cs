@@ -16,6 +16,11 @@ namespace Checkpointing.PostgreSql;
 /// <item><b>2</b>: fleet ownership: owner, lease expiry (database clock) and fencing token columns; rows without a document
 /// that keep a card's lease and token across deletes; byte counts that decide when changes are folded into the document,
 /// back-filled for existing rows; and an index of claimable cards.</item>
+/// <item><b>3</b>: documents move to <c>checkpoint_documents(card_id, generation, document)</c>, and
+/// <c>checkpoints.document_generation</c> names the card's current one (<c>NULL</c>: no document). A background fold writes
+/// its new document as a row of a new generation while saves go on, then switches to it in one short fenced statement
+/// (<see cref="PostgreSqlDocumentFold"/>); the generation is also the identity that tells the switch whether a whole save,
+/// import, delete or other fold replaced the document meanwhile. Existing documents become generation 0.</item>
 /// </list>
 /// <c>json</c>, not <c>jsonb</c>: it keeps the codec's bytes exactly (key order, numbers as written) and accepts <c>\u0000</c>,
 /// which LLM output can contain and <c>jsonb</c> refuses; the store never queries inside documents.
@@ -23,7 +28,7 @@ namespace Checkpointing.PostgreSql;
 internal sealed partial class PostgreSqlSchema
 {
     /// <summary>The newest migration this code knows.</summary>
-    public const int LatestVersion = 2;
+    public const int LatestVersion = 3;
 
     /// <summary>The statuses of runs that can be resumed, as SQL; a test pins them to <see cref="CheckpointStatusExtensions.IsResumable"/>.</summary>
     internal const string ResumableStatuses = "('active', 'paused', 'resumed', 'failed')";
@@ -42,6 +47,7 @@ internal sealed partial class PostgreSqlSchema
         Quoted = "\"" + name + "\"";
         Checkpoints = Quoted + ".checkpoints";
         Changes = Quoted + ".checkpoint_changes";
+        Documents = Quoted + ".checkpoint_documents";
         Migrations = Quoted + ".schema_migrations";
         AdvisoryLockKey = Fnv1a64("Checkpointing.PostgreSql/migrate/" + name);
     }
@@ -57,6 +63,9 @@ internal sealed partial class PostgreSqlSchema
 
     /// <summary>Gets the qualified name of the table of change rows.</summary>
     public string Changes { get; }
+
+    /// <summary>Gets the qualified name of the table of documents (one row per generation; the card's row names the current one).</summary>
+    public string Documents { get; }
 
     /// <summary>Gets the qualified name of the table of applied migrations.</summary>
     public string Migrations { get; }
@@ -105,6 +114,21 @@ internal sealed partial class PostgreSqlSchema
                     WHERE ch.card_id = c.card_id AND ch.version > c.document_version), 0);
             CREATE INDEX checkpoints_claimable ON {Checkpoints} ((owner_id IS NULL), updated_at, card_id)
                 WHERE document IS NOT NULL AND status IN {ResumableStatuses};
+            """),
+        (3, "documents by generation, so a background fold switches without rewriting the card's row", $"""
+            CREATE TABLE {Documents} (
+                card_id text NOT NULL,
+                generation bigint NOT NULL,
+                document json NOT NULL,
+                PRIMARY KEY (card_id, generation)
+            );
+            ALTER TABLE {Checkpoints} ADD COLUMN document_generation bigint;
+            INSERT INTO {Documents} (card_id, generation, document) SELECT card_id, 0, document FROM {Checkpoints} WHERE document IS NOT NULL;
+            UPDATE {Checkpoints} SET document_generation = 0 WHERE document IS NOT NULL;
+            DROP INDEX IF EXISTS {Quoted}.checkpoints_claimable;
+            ALTER TABLE {Checkpoints} DROP COLUMN document;
+            CREATE INDEX checkpoints_claimable ON {Checkpoints} ((owner_id IS NULL), updated_at, card_id)
+                WHERE document_generation IS NOT NULL AND status IN {ResumableStatuses};
             """),
     ];
 

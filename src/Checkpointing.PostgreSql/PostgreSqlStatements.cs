@@ -16,40 +16,51 @@ internal sealed class PostgreSqlStatements
     {
         var t = schema.Checkpoints;
         var c = schema.Changes;
+        var d = schema.Documents;
 
+        // One statement, so one snapshot: the document and the change rows after it are read as of the same moment.
         Load = $"""
-            SELECT c.version, c.document_version, c.document, NULL::bigint AS change_version, NULL::json AS change,
-                   (c.owner_id IS NOT NULL AND c.lease_expires_at > now()) AS leased
-            FROM {t} c WHERE c.card_id = @card AND c.document IS NOT NULL
+            SELECT c.version, c.document_version, d.document, NULL::bigint AS change_version, NULL::json AS change,
+                   (c.owner_id IS NOT NULL AND c.lease_expires_at > now()) AS leased, c.document_generation
+            FROM {t} c LEFT JOIN {d} d ON d.card_id = c.card_id AND d.generation = c.document_generation
+            WHERE c.card_id = @card AND c.document_generation IS NOT NULL
             UNION ALL
-            SELECT NULL, NULL, NULL, ch.version, ch.change, NULL
+            SELECT NULL, NULL, NULL, ch.version, ch.change, NULL, NULL
             FROM {c} ch JOIN {t} c ON c.card_id = ch.card_id
-            WHERE ch.card_id = @card AND c.document IS NOT NULL AND ch.version > c.document_version
+            WHERE ch.card_id = @card AND c.document_generation IS NOT NULL AND ch.version > c.document_version
             ORDER BY change_version NULLS FIRST
             """;
-        Exists = $"SELECT EXISTS (SELECT 1 FROM {t} WHERE card_id = @card AND document IS NOT NULL)";
-        List = $"SELECT card_id FROM {t} WHERE document IS NOT NULL";
+        Exists = $"SELECT EXISTS (SELECT 1 FROM {t} WHERE card_id = @card AND document_generation IS NOT NULL)";
+        List = $"SELECT card_id FROM {t} WHERE document_generation IS NOT NULL";
         Inspect = $"""
             SELECT version, fencing_token, owner_id, (owner_id IS NOT NULL AND lease_expires_at > now()) AS leased,
-                   document IS NOT NULL AS has_document, lease_expires_at
+                   document_generation IS NOT NULL AS has_document, lease_expires_at, document_generation
             FROM {t} WHERE card_id = @card
             """;
 
-        SaveOwned = Save(t, c, Owned);
-        SaveUnowned = Save(t, c, Unowned);
+        SaveOwned = Save(t, c, d, Owned);
+        SaveUnowned = Save(t, c, d, Unowned);
         InsertFirst = $"""
-            INSERT INTO {t} (card_id, version, status, document, document_version, document_bytes, changes_bytes, fencing_token)
-            VALUES (@card, @version, @status, @document, @version, @document_bytes, 0, 1)
-            ON CONFLICT (card_id) DO NOTHING
+            WITH ins AS (
+                INSERT INTO {t} (card_id, version, status, document_generation, document_version, document_bytes, changes_bytes, fencing_token)
+                VALUES (@card, @version, @status, @generation, @version, @document_bytes, 0, 1)
+                ON CONFLICT (card_id) DO NOTHING
+                RETURNING card_id
+            ), doc AS (
+                INSERT INTO {d} (card_id, generation, document) SELECT card_id, @generation, @document FROM ins
+            )
+            SELECT count(*) FROM ins
             """;
-        ImportOwned = Import(t, c, Owned);
-        ImportUnowned = Import(t, c, Unowned);
+        ImportOwned = Import(t, c, d, Owned);
+        ImportUnowned = Import(t, c, d, Unowned);
         SaveChangeOwned = SaveChange(t, c, Owned);
         SaveChangeUnowned = SaveChange(t, c, Unowned);
-        CompactOwned = Compact(t, c, Owned);
-        CompactUnowned = Compact(t, c, Unowned);
-        DeleteOwned = Delete(t, c, Owned);
-        DeleteUnowned = Delete(t, c, Unowned);
+        WriteFoldDocument = $"INSERT INTO {d} (card_id, generation, document) VALUES (@card, @generation, @document)";
+        RemoveFoldDocument = $"DELETE FROM {d} WHERE card_id = @card AND generation = @generation";
+        SwitchFoldOwned = SwitchFold(t, c, d, Owned);
+        SwitchFoldUnowned = SwitchFold(t, c, d, Unowned);
+        DeleteOwned = Delete(t, c, d, Owned);
+        DeleteUnowned = Delete(t, c, d, Unowned);
 
         Acquire = $"""
             INSERT INTO {t} AS c (card_id, version, document_version, fencing_token, owner_id, lease_expires_at)
@@ -65,7 +76,7 @@ internal sealed class PostgreSqlStatements
             UPDATE {t} c SET fencing_token = c.fencing_token + 1, owner_id = @worker, lease_expires_at = now() + @lease
             FROM (
                 SELECT card_id FROM {t}
-                WHERE document IS NOT NULL AND status IN {PostgreSqlSchema.ResumableStatuses}
+                WHERE document_generation IS NOT NULL AND status IN {PostgreSqlSchema.ResumableStatuses}
                   AND (owner_id IS NULL OR lease_expires_at <= now())
                   AND card_id <> ALL (@held)
                 ORDER BY (owner_id IS NULL), updated_at, card_id
@@ -112,9 +123,17 @@ internal sealed class PostgreSqlStatements
 
     public string SaveChangeUnowned { get; }
 
-    public string CompactOwned { get; }
+    /// <summary>Gets the insert of a fold's new document as a generation the card's row does not name yet (no lock on the row).</summary>
+    public string WriteFoldDocument { get; }
 
-    public string CompactUnowned { get; }
+    /// <summary>Gets the delete of a dropped fold's document.</summary>
+    public string RemoveFoldDocument { get; }
+
+    /// <summary>Gets the fenced switch of a card to a fold's document, if the card still has the document the fold read (<c>@from</c>).</summary>
+    public string SwitchFoldOwned { get; }
+
+    /// <summary>Gets <see cref="SwitchFoldOwned"/> for a write without ownership.</summary>
+    public string SwitchFoldUnowned { get; }
 
     public string DeleteOwned { get; }
 
@@ -136,27 +155,25 @@ internal sealed class PostgreSqlStatements
         "(owner_id IS NULL OR lease_expires_at <= now())",
         "fencing_token = fencing_token + 1, owner_id = NULL, lease_expires_at = NULL");
 
-    private static string Save(string t, string c, Fence fence) => $"""
-        WITH upd AS (
-            UPDATE {t} SET version = @version, status = @status, document = @document, document_version = @version,
-                document_bytes = @document_bytes, changes_bytes = 0, updated_at = now(),
-                created_at = CASE WHEN document IS NULL THEN now() ELSE created_at END, {fence.Set}
-            WHERE card_id = @card AND version = @version - 1 AND {fence.Where}
-            RETURNING card_id
-        ), del AS (
-            DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
-        )
-        SELECT count(*) FROM upd
-        """;
+    private static string Save(string t, string c, string d, Fence fence) =>
+        ReplaceDocument(t, c, d, fence, "version = @version - 1");
 
-    private static string Import(string t, string c, Fence fence) => $"""
+    private static string Import(string t, string c, string d, Fence fence) =>
+        ReplaceDocument(
+            t, c, d, fence, "CASE WHEN @expected IS NULL THEN document_generation IS NULL ELSE document_generation IS NOT NULL AND version = @expected END");
+
+    // A whole document: a new generation replaces every other (a running fold's too: its switch is then refused) and the change rows.
+    private static string ReplaceDocument(string t, string c, string d, Fence fence, string condition) => $"""
         WITH upd AS (
-            UPDATE {t} SET version = @version, status = @status, document = @document, document_version = @version,
+            UPDATE {t} SET version = @version, status = @status, document_generation = @generation, document_version = @version,
                 document_bytes = @document_bytes, changes_bytes = 0, updated_at = now(),
-                created_at = CASE WHEN document IS NULL THEN now() ELSE created_at END, {fence.Set}
-            WHERE card_id = @card AND {fence.Where}
-                AND CASE WHEN @expected IS NULL THEN document IS NULL ELSE document IS NOT NULL AND version = @expected END
+                created_at = CASE WHEN document_generation IS NULL THEN now() ELSE created_at END, {fence.Set}
+            WHERE card_id = @card AND {condition} AND {fence.Where}
             RETURNING card_id
+        ), doc AS (
+            INSERT INTO {d} (card_id, generation, document) SELECT card_id, @generation, @document FROM upd
+        ), old AS (
+            DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id AND dd.generation <> @generation
         ), del AS (
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
         )
@@ -166,8 +183,8 @@ internal sealed class PostgreSqlStatements
     private static string SaveChange(string t, string c, Fence fence) => $"""
         WITH upd AS (
             UPDATE {t} SET version = @version, status = @status, changes_bytes = changes_bytes + @change_bytes, updated_at = now(), {fence.Set}
-            WHERE card_id = @card AND version = @version - 1 AND document IS NOT NULL AND {fence.Where}
-            RETURNING card_id, changes_bytes > greatest(document_bytes, @min_compaction) AS compact
+            WHERE card_id = @card AND version = @version - 1 AND document_generation IS NOT NULL AND {fence.Where}
+            RETURNING card_id, changes_bytes > coalesce(@threshold, greatest(document_bytes, @min_compaction)) AS compact
         ), ins AS (
             INSERT INTO {c} (card_id, version, kind, stage_name, change)
             SELECT card_id, @version, @kind, @stage, @change FROM upd
@@ -175,27 +192,33 @@ internal sealed class PostgreSqlStatements
         SELECT compact FROM upd
         """;
 
-    private static string Compact(string t, string c, Fence fence) => $"""
+    // Change rows saved during the fold have later versions: they stay, and so do their bytes in changes_bytes.
+    private static string SwitchFold(string t, string c, string d, Fence fence) => $"""
         WITH upd AS (
-            UPDATE {t} SET document = @document, document_version = @version, document_bytes = @document_bytes, changes_bytes = 0, {fence.Set}
-            WHERE card_id = @card AND version = @version AND document IS NOT NULL AND {fence.Where}
+            UPDATE {t} SET document_generation = @generation, document_version = @version, document_bytes = @document_bytes,
+                changes_bytes = greatest(changes_bytes - @folded_bytes, 0), {fence.Set}
+            WHERE card_id = @card AND document_generation = @from AND {fence.Where}
             RETURNING card_id
         ), del AS (
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id AND ch.version <= @version
+        ), old AS (
+            DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id AND dd.generation <> @generation
         )
         SELECT count(*) FROM upd
         """;
 
     // The self-join locks the row and reads whether a document existed before the update clears it.
-    private static string Delete(string t, string c, Fence fence) => $"""
+    private static string Delete(string t, string c, string d, Fence fence) => $"""
         WITH upd AS (
-            UPDATE {t} c SET version = 0, status = NULL, document = NULL, document_version = 0, document_bytes = 0, changes_bytes = 0,
+            UPDATE {t} c SET version = 0, status = NULL, document_generation = NULL, document_version = 0, document_bytes = 0, changes_bytes = 0,
                 updated_at = now(), {fence.Set}
-            FROM (SELECT card_id, document IS NOT NULL AS existed FROM {t} WHERE card_id = @card FOR UPDATE) old
+            FROM (SELECT card_id, document_generation IS NOT NULL AS existed FROM {t} WHERE card_id = @card FOR UPDATE) old
             WHERE c.card_id = old.card_id AND {fence.Where}
             RETURNING c.card_id, old.existed
         ), del AS (
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
+        ), docs AS (
+            DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id
         )
         SELECT existed FROM upd
         """;

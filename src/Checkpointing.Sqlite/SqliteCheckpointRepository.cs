@@ -1,3 +1,4 @@
+using Checkpointing.Folding;
 using Checkpointing.Ownership;
 using Microsoft.Extensions.Logging;
 
@@ -37,7 +38,7 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     private readonly SqliteCheckpointReader _reader;
     private readonly SqliteChangeWriter _writer;
     private readonly SqliteCardOwners _owners;
-    private readonly SqliteBackgroundFolds _folds;
+    private readonly BackgroundFolds _folds;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteCheckpointRepository"/> class.</summary>
@@ -67,7 +68,8 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         _reader = new SqliteCheckpointReader(_database);
         _owners = new SqliteCardOwners(_database, settings, logger);
         _writer = new SqliteChangeWriter(_database, _owners, settings);
-        _folds = new SqliteBackgroundFolds(new SqliteDocumentFold(_database, _writer, _reader, settings, logger), logger);
+        var fold = new SqliteDocumentFold(_database, _writer, _reader, settings, logger);
+        _folds = new BackgroundFolds(fold.RunAsync, (cardId, exception) => SqliteLog.FoldFailed(logger, cardId, exception));
     }
 
     /// <summary>Gets the database file (a full path, or the <c>file:</c> URI given).</summary>
@@ -184,8 +186,8 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         _database.Dispose();
     }
 
-    /// <summary>Gets the background folds (tests wait for them).</summary>
-    internal SqliteBackgroundFolds Folds => _folds;
+    /// <summary>Completes when no background fold of the card runs (tests wait for it).</summary>
+    internal Task WhenFoldIdleAsync(string cardId) => _folds.WhenIdleAsync(cardId);
 
     /// <summary>Gets the database (tests open connections to it).</summary>
     internal SqliteDatabase Database => _database;

@@ -1,3 +1,4 @@
+using Checkpointing.Folding;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -32,7 +33,7 @@ internal sealed class SqliteDocumentFold(
     /// <param name="onlyIfDue">Fold only when the change rows outgrow the document (a background fold); otherwise whenever there are any.</param>
     /// <param name="cancellationToken">Cancels the fold; what was written so far is garbage the next fold removes.</param>
     /// <returns>Whether a new document was switched in, there was nothing to fold, or the fold was dropped.</returns>
-    public async Task<SqliteFoldOutcome> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
+    public async Task<FoldOutcome> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
     {
         if (await ReadAsync(cardId, onlyIfDue, cancellationToken).ConfigureAwait(false) is not { } folded)
         {
@@ -42,7 +43,7 @@ internal sealed class SqliteDocumentFold(
                 await writer.WriteAsync(cardId, (_, _) => Task.FromResult(true), cancellationToken).ConfigureAwait(false);
             }
 
-            return SqliteFoldOutcome.NothingToFold;
+            return FoldOutcome.NothingToFold;
         }
 
         var document = CheckpointJson.SerializeCheckpoint(folded.Checkpoint);
@@ -75,11 +76,11 @@ internal sealed class SqliteDocumentFold(
                     return true;
                 },
                 cancellationToken).ConfigureAwait(false);
-            return SqliteFoldOutcome.Dropped;
+            return FoldOutcome.Dropped;
         }
 
         SqliteLog.Compacted(logger, cardId, folded.ChangeCount, folded.ChangeBytes, document.Length, folded.Checkpoint.Version);
-        return SqliteFoldOutcome.Folded;
+        return FoldOutcome.Folded;
     }
 
     private Task<FoldedState?> ReadAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken) =>

@@ -214,7 +214,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         await using var command = _server.DataSource.CreateCommand(
             $"""
             SELECT card_id, fencing_token FROM "{_schema}".checkpoints
-            WHERE owner_id = $1 AND lease_expires_at > now() AND document IS NOT NULL AND status <> 'completed'
+            WHERE owner_id = $1 AND lease_expires_at > now() AND document_generation IS NOT NULL AND status <> 'completed'
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = workerId });
         await using var reader = await command.ExecuteReaderAsync();
@@ -231,7 +231,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private Task<long> UnfinishedAsync() =>
-        _server.ScalarAsync<long>($"""SELECT count(*) FROM "{_schema}".checkpoints WHERE document IS NOT NULL AND status <> 'completed'""");
+        _server.ScalarAsync<long>($"""SELECT count(*) FROM "{_schema}".checkpoints WHERE document_generation IS NOT NULL AND status <> 'completed'""");
 
     private async Task AssertEveryCardCompletedByFinishedWorkAsync(List<string> cards)
     {

@@ -45,7 +45,7 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
         (await upgraded.LoadAsync("OLD-COMPLETED")).ShouldMatch(completed, "the completed v1 card after the upgrade");
         (await upgraded.ListCardIdsAsync()).Should().Contain(["OLD-RESUMABLE", "OLD-COMPLETED"]);
         (await _server.ScalarAsync<int[]>($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations"))
-            .Should().Equal(1, 2);
+            .Should().Equal(1, 2, 3);
         (await _server.ScalarAsync<long>($"SELECT changes_bytes FROM \"{_schema}\".checkpoints WHERE card_id = 'OLD-RESUMABLE'"))
             .Should().Be(changes.Sum(c => (long)CheckpointJson.SerializeChange(c).Length), "migration 2 back-fills the size of the change rows");
 
@@ -63,6 +63,53 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
         var final = await NewRepository().LoadAsync("OLD-RESUMABLE");
         final!.CompletedStages.Should().Equal("prepare", "analyze", "report");
         final.StageCheckpoints["report"].LlmResponses.Should().ContainSingle(r => r.Prompt == "report: ahead");
+    }
+
+    [Fact]
+    public async Task DatabaseOfSchemaVersion2_MovesItsDocumentsToGenerations_KeepingTokensAndDeletedCards()
+    {
+        await using (var v2 = NewRepository())
+        {
+            await v2.MigrateToAsync(2, CancellationToken.None);
+        }
+
+        // A schema-2 card with its document in the row, change rows and a fencing token; and a deleted card that keeps its token.
+        var document = Samples.Checkpoint("V2-CARD", responses: 3);
+        CheckpointChange[] changes =
+        [
+            new CurrentStageSet(2, Samples.At(10), "analyze"),
+            new LlmResponseCached(3, Samples.At(11), "analyze", Samples.Response("analyze: ahead")),
+        ];
+        var expected = changes.Aggregate(document, (checkpoint, change) => change.ApplyTo(checkpoint));
+        await InsertV1Async(document, expected, changes);
+        await _server.ExecuteAsync($"""
+            UPDATE "{_schema}".checkpoints SET fencing_token = 7, document_bytes = octet_length(document::text),
+                changes_bytes = (SELECT sum(octet_length(change::text)) FROM "{_schema}".checkpoint_changes WHERE card_id = 'V2-CARD')
+            WHERE card_id = 'V2-CARD';
+            INSERT INTO "{_schema}".checkpoints (card_id, version, document_version, fencing_token) VALUES ('V2-DELETED', 0, 0, 5);
+            """);
+
+        var upgraded = NewRepository();
+        (await upgraded.LoadAsync("V2-CARD")).ShouldMatch(expected, "the schema-2 card after the upgrade");
+        (await upgraded.ExistsAsync("V2-DELETED")).Should().BeFalse();
+        (await upgraded.ListCardIdsAsync()).Should().Equal("V2-CARD");
+        (await _server.ScalarAsync<int[]>($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations")).Should().Equal(1, 2, 3);
+        (await ColumnsAsync()).Should().Contain("document_generation").And.NotContain("document", "documents live in checkpoint_documents now");
+        (await _server.ScalarAsync<string>("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'checkpoints_claimable'", _schema))
+            .Should().Contain("document_generation IS NOT NULL", "the index of claimable cards is rebuilt on the new column");
+
+        await using (var ownership = await upgraded.AcquireOwnershipAsync("V2-CARD", TimeSpan.Zero))
+        {
+            ownership.FencingToken.Should().BeGreaterThan(7, "the token survives the migration");
+            await upgraded.CompactAsync("V2-CARD");
+        }
+
+        (await _server.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema}\".checkpoint_changes")).Should().Be(0);
+        (await _server.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema}\".checkpoint_documents")).Should().Be(1, "the fold replaced generation 0");
+        (await _server.ScalarAsync<long>($"SELECT document_generation FROM \"{_schema}\".checkpoints WHERE card_id = 'V2-CARD'")).Should().NotBe(0);
+        (await NewRepository().LoadAsync("V2-CARD")).ShouldMatch(expected, "after a fold on the upgraded schema");
+        await using var deleted = await upgraded.AcquireOwnershipAsync("V2-DELETED", TimeSpan.Zero);
+        deleted.FencingToken.Should().BeGreaterThan(5);
     }
 
     [Fact]

@@ -121,6 +121,7 @@ public sealed class StoreTests : IAsyncLifetime
             var applied = new AppliedChange(checkpoint, change);
             checkpoint = applied.Checkpoint;
             await repository.SaveChangeAsync(applied);
+            await repository.WhenFoldIdleAsync(cardId);
             folded = (await ReadRowAsync(cardId)).DocumentVersion == checkpoint.Version;
         }
 
@@ -204,7 +205,11 @@ public sealed class StoreTests : IAsyncLifetime
     private async Task<(long Version, long DocumentVersion, string Status, string Document, long DocumentBytes, long ChangesBytes)> ReadRowAsync(string cardId)
     {
         await using var command = _server.DataSource.CreateCommand(
-            $"SELECT version, document_version, status, document::text, document_bytes, changes_bytes FROM \"{_schema}\".checkpoints WHERE card_id = $1");
+            $"""
+            SELECT c.version, c.document_version, c.status, d.document::text, c.document_bytes, c.changes_bytes
+            FROM "{_schema}".checkpoints c JOIN "{_schema}".checkpoint_documents d ON d.card_id = c.card_id AND d.generation = c.document_generation
+            WHERE c.card_id = $1
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = cardId });
         await using var reader = await command.ExecuteReaderAsync();
         (await reader.ReadAsync()).Should().BeTrue();

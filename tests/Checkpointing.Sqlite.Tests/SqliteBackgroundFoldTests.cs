@@ -69,7 +69,7 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
         await using (var ownership = await first.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero))
         {
             var checkpoint = await SaveManyAsync(first, "CARD-1", 20);
-            await first.Folds.WhenIdleAsync("CARD-1");
+            await first.WhenFoldIdleAsync("CARD-1");
             Raw.StrayChunks(Database.Path, "CARD-1").Should().BeGreaterThanOrEqualTo(2, "each stopped fold wrote two chunks and never switched");
             Raw.Scalar(Database.Path, "SELECT document_chunks FROM checkpoints").Should().Be(0, "the card still has its first document");
             (await Open().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
@@ -105,7 +105,7 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
             }
         }));
         var checkpoint = await SaveManyAsync(repository, "CARD-1", 20);
-        await repository.Folds.WhenIdleAsync("CARD-1");
+        await repository.WhenFoldIdleAsync("CARD-1");
         armed = true;
         await SaveResponseAsync(repository, checkpoint, "the last change");
 
@@ -148,7 +148,7 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
         }
 
         await using var owned = ownership;
-        await unowned.Folds.WhenIdleAsync("CARD-1");
+        await unowned.WhenFoldIdleAsync("CARD-1");
 
         Raw.Scalar(Database.Path, "SELECT document_chunks FROM checkpoints").Should().Be(0, "the fold of a writer that lost the card is refused at the switch");
         (await owner.LoadAsync("CARD-1")).ShouldMatch(applied.Checkpoint);

@@ -44,7 +44,7 @@ public sealed class SqliteCheckpointRepositoryTests : SqliteTestBase
             var applied = new AppliedChange(checkpoint, change);
             checkpoint = applied.Checkpoint;
             await repository.SaveChangeAsync(applied);
-            await repository.Folds.WhenIdleAsync("CARD-1");
+            await repository.WhenFoldIdleAsync("CARD-1");
             var count = Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes");
             count.Should().Be(Raw.Scalar(Database.Path, "SELECT change_count FROM checkpoints"));
             Raw.Scalar(Database.Path, "SELECT change_bytes FROM checkpoints")

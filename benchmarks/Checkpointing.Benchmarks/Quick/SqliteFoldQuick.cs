@@ -1,15 +1,18 @@
 using System.Globalization;
 using Checkpointing.Benchmarks.Support;
+using Checkpointing.PostgreSql;
+using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Checkpointing.Benchmarks.Quick;
 
 /// <summary>
-/// (i): stage saves through a manager on the SQLite store while its change rows are folded into new documents in the
-/// background (<see cref="Stages"/> stages of <see cref="Workload.ResponsesPerStage"/> ~6 KB responses, so the document
-/// reaches tens of MB and is rewritten several times), beside the same run with folding off: the noise floor of this
-/// machine. A save must never wait for a fold: its max / median should be that of the run that never folds.
+/// (i): stage saves through a manager on the SQLite store, then on the PostgreSQL store, while their change rows are
+/// folded into new documents in the background (<see cref="Stages"/> stages of <see cref="Workload.ResponsesPerStage"/>
+/// ~6 KB responses, so the document reaches tens of MB and is rewritten several times), each beside the same run with
+/// folding off: the noise floor of this machine. A save must never wait for a fold: its max / median should be that of
+/// the run that never folds.
 /// </summary>
 internal static class SqliteFoldQuick
 {
@@ -17,45 +20,92 @@ internal static class SqliteFoldQuick
 
     public static async Task RunAsync(string root, Report report)
     {
-        Report.Section($"(i) SQLite: {Stages} stage saves x {Workload.ResponsesPerStage} responses through a manager, background folds vs never folding");
-        var floor = await RunAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, "sqlite-no-folds")).FullName, "checkpoints.db"), fold: false);
-        Report.Line($"never folding (the noise floor of this machine): {floor}");
-        var folding = await RunAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, "sqlite-folds")).FullName, "checkpoints.db"), fold: true);
-        Report.Line($"folding in the background:                       {folding}");
+        Report.Section($"(i) SQLite and PostgreSQL: {Stages} stage saves x {Workload.ResponsesPerStage} responses through a manager, background folds vs never folding");
+        var floor = await RunSqliteAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, "sqlite-no-folds")).FullName, "checkpoints.db"), fold: false);
+        Report.Line($"SQLite, never folding (the noise floor of this machine): {floor}");
+        var folding = await RunSqliteAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, "sqlite-folds")).FullName, "checkpoints.db"), fold: true);
+        Report.Line($"SQLite, folding in the background:                       {folding}");
+        Check(report, "SQLite", folding, floor);
 
-        report.AtMost("SQLite stage save max / median, background folds", folding.Saves.Max / folding.Saves.Median, 10);
-        report.AtMost("SQLite stage save p99 / median, background folds", folding.Saves.Percentile(0.99) / folding.Saves.Median, 3);
-        Report.Line(string.Create(
-            CultureInfo.InvariantCulture,
-            $"(same ratios never folding: max / median {floor.Saves.Max / floor.Saves.Median:F1}x, p99 / median {floor.Saves.Percentile(0.99) / floor.Saves.Median:F1}x)"));
+        var server = await PostgresServer.GetAsync();
+        Report.Line($"PostgreSQL: {server.Description}");
+        var pgFloor = await RunPostgreSqlAsync(server, fold: false);
+        Report.Line($"PostgreSQL, never folding (the noise floor):             {pgFloor}");
+        var pgFolding = await RunPostgreSqlAsync(server, fold: true);
+        Report.Line($"PostgreSQL, folding in the background:                   {pgFolding}");
+        Check(report, "PostgreSQL", pgFolding, pgFloor);
     }
 
-    private static async Task<FoldRun> RunAsync(string database, bool fold)
+    private static void Check(Report report, string store, FoldRun folding, FoldRun floor)
     {
-        var run = new FoldRun();
+        report.AtMost($"{store} stage save max / median, background folds", folding.Saves.Max / folding.Saves.Median, 10);
+        report.AtMost($"{store} stage save p99 / median, background folds", folding.Saves.Percentile(0.99) / folding.Saves.Median, 3);
+        Report.Line(string.Create(
+            CultureInfo.InvariantCulture,
+            $"({store}, same ratios never folding: max / median {floor.Saves.Max / floor.Saves.Median:F1}x, p99 / median {floor.Saves.Percentile(0.99) / floor.Saves.Median:F1}x)"));
+    }
+
+    private static async Task<FoldRun> RunSqliteAsync(string database, bool fold)
+    {
         var options = new SqliteCheckpointRepositoryOptions { MinCompactionBytes = fold ? 64 * 1024 : long.MaxValue };
-        var lastDocument = 0L;
         await using var repository = new SqliteCheckpointRepository(database, options);
         await using var watcher = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        return await RunAsync(repository, async () =>
+        {
+            if (watcher.State != System.Data.ConnectionState.Open)
+            {
+                await watcher.OpenAsync();
+            }
+
+            using var look = watcher.CreateCommand();
+            look.CommandText = "SELECT document_id, document_bytes FROM checkpoints";
+            using var row = await look.ExecuteReaderAsync();
+            return await row.ReadAsync() ? (row.GetInt64(0), row.GetInt64(1)) : null;
+        });
+    }
+
+    private static async Task<FoldRun> RunPostgreSqlAsync(PostgresServer server, bool fold)
+    {
+        var schema = PostgresServer.NewSchema(fold ? "bench_folds" : "bench_no_folds");
+        var options = new PostgreSqlCheckpointRepositoryOptions { Schema = schema, MinCompactionBytes = fold ? 64 * 1024 : long.MaxValue };
+        try
+        {
+            await using var repository = new PostgreSqlCheckpointRepository(server.DataSource, options);
+            return await RunAsync(repository, async () =>
+            {
+                await using var look = server.DataSource.CreateCommand($"SELECT document_generation, document_bytes FROM \"{schema}\".checkpoints");
+                await using var row = await look.ExecuteReaderAsync();
+                return await row.ReadAsync() && !row.IsDBNull(0) ? (row.GetInt64(0), row.GetInt64(1)) : null;
+            });
+        }
+        finally
+        {
+            await server.ExecuteAsync($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+        }
+    }
+
+    /// <param name="repository">The store.</param>
+    /// <param name="look">Reads the card's document identity and size, outside the timed save.</param>
+    private static async Task<FoldRun> RunAsync(ICheckpointRepository repository, Func<Task<(long Id, long Bytes)?>> look)
+    {
+        var run = new FoldRun();
+        var lastDocument = 0L;
         var manager = new CheckpointManager(Workload.CardId, repository);
         await using (manager)
         {
             await manager.CreateCheckpointAsync(Stages);
-            await watcher.OpenAsync();
+            lastDocument = (await look())?.Id ?? 0;
             for (var stage = 1; stage <= Stages; stage++)
             {
                 var responses = Workload.StageResponses(stage);
                 await run.Saves.TimeAsync(() => manager.SaveStageCheckpointAsync(Workload.StageName(stage), StageStatus.Completed, llmResponses: responses));
 
                 // A new document id is a fold that switched in (in the background) since the last look.
-                using var look = watcher.CreateCommand();
-                look.CommandText = "SELECT document_id, document_bytes FROM checkpoints";
-                using var row = await look.ExecuteReaderAsync();
-                if (await row.ReadAsync() && row.GetInt64(0) != lastDocument)
+                if (await look() is { } document && document.Id != lastDocument)
                 {
-                    lastDocument = row.GetInt64(0);
+                    lastDocument = document.Id;
                     run.Documents++;
-                    run.DocumentBytes = row.GetInt64(1);
+                    run.DocumentBytes = document.Bytes;
                 }
             }
         }

@@ -15,6 +15,7 @@ public static class ChildScenarios
     public static Task<int>? Find(string scenario, string[] args) => scenario switch
     {
         "fleet-worker" => FleetWorkerAsync(args[0], args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture)),
+        "fold-loop" => FoldLoopScenario.RunAsync(args[0], args[1], args[2]),
         _ => null,
     };
 
@@ -233,7 +234,7 @@ public sealed class FleetLog(NpgsqlDataSource dataSource, string schema)
     public async Task<long> UnfinishedCardsAsync()
     {
         await using var command = dataSource.CreateCommand(
-            $"""SELECT count(*) FROM "{schema}".checkpoints WHERE document IS NOT NULL AND status <> 'completed'""");
+            $"""SELECT count(*) FROM "{schema}".checkpoints WHERE document_generation IS NOT NULL AND status <> 'completed'""");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -1,15 +1,15 @@
-using Microsoft.Extensions.Logging;
-
-namespace Checkpointing.Sqlite;
+namespace Checkpointing.Folding;
 
 /// <summary>
-/// Runs <see cref="SqliteDocumentFold"/> off the saver's path: a save whose change rows outgrow the document
-/// <see cref="Request">requests</see> a fold and returns; one background fold per card runs at a time, and a request
+/// Runs a database store's fold of change rows into a new document off the saver's path: a save whose change rows
+/// outgrow the document <see cref="Request">requests</see> a fold and returns; one background fold per card runs at a time, and a request
 /// that arrives meanwhile makes it check again when it ends. A failed fold is logged and tried again on the next
 /// request. An explicit <see cref="CompactAsync"/> waits for the card's running fold and then folds while the caller
 /// waits; <see cref="CloseAsync"/> waits for every running fold, then folds every card whose fold is still due.
 /// </summary>
-internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger logger)
+/// <param name="fold">Folds a card (card, only if due, cancellation); the SQLite and PostgreSQL stores' folds.</param>
+/// <param name="failed">Logs a fold that failed in the background or on close (card, error); it is tried again later.</param>
+internal sealed class BackgroundFolds(FoldCard fold, Action<string, Exception> failed)
 {
     private const int MaxExplicitAttempts = 3;
     private readonly object _gate = new();
@@ -55,7 +55,7 @@ internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger log
             // drop means some other writer made progress).
             for (var attempt = 0; attempt < MaxExplicitAttempts; attempt++)
             {
-                if (await fold.RunAsync(cardId, onlyIfDue: false, cancellationToken).ConfigureAwait(false) != SqliteFoldOutcome.Dropped)
+                if (await fold(cardId, onlyIfDue: false, cancellationToken).ConfigureAwait(false) != FoldOutcome.Dropped)
                 {
                     break;
                 }
@@ -87,13 +87,13 @@ internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger log
         {
             try
             {
-                await fold.RunAsync(card.CardId, onlyIfDue: true, CancellationToken.None).ConfigureAwait(false);
+                await fold(card.CardId, onlyIfDue: true, CancellationToken.None).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Disposal never throws past a durable state: every change row is still stored.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                SqliteLog.FoldFailed(logger, card.CardId, ex);
+                failed(card.CardId, ex);
             }
         }
     }
@@ -138,7 +138,7 @@ internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger log
         {
             while (true)
             {
-                await fold.RunAsync(cardId, onlyIfDue: true, CancellationToken.None).ConfigureAwait(false);
+                await fold(cardId, onlyIfDue: true, CancellationToken.None).ConfigureAwait(false);
                 lock (_gate)
                 {
                     if (!card.Again || _closed)
@@ -155,7 +155,7 @@ internal sealed class SqliteBackgroundFolds(SqliteDocumentFold fold, ILogger log
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            SqliteLog.FoldFailed(logger, cardId, ex);
+            failed(cardId, ex);
         }
         finally
         {
