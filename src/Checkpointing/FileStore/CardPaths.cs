@@ -9,8 +9,6 @@ internal sealed record CardPaths
     public const string LockExtension = ".lock";
     public const string TempExtension = ".tmp";
 
-    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
-
     private CardPaths(string directory, string baseName)
     {
         Directory = directory;
@@ -66,13 +64,26 @@ internal sealed record CardPaths
             if (name.Length == prefix.Length + 32 + TempExtension.Length
                 && name.StartsWith(prefix, StringComparison.Ordinal)
                 && name.EndsWith(TempExtension, StringComparison.Ordinal)
-                && !name.Slice(prefix.Length, 32).ContainsAnyExcept(LowerHex))
+                && IsLowerHex(name.Slice(prefix.Length, 32)))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> chars)
+    {
+        foreach (var c in chars)
+        {
+            if (!char.IsAsciiHexDigitLower(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Inside(string directory, string fileName)

@@ -9,7 +9,12 @@ internal static class DurableDirectory
     /// and with it every card written inside).
     /// </summary>
     /// <param name="directory">The full path.</param>
-    public static void Create(string directory)
+    public static void Create(string directory) => Create(directory, PosixFileSync.SyncDirectory);
+
+    /// <summary>Creates <paramref name="directory"/> like <see cref="Create(string)"/>, with <paramref name="syncDirectory"/> as the directory fsync.</summary>
+    /// <param name="directory">The full path.</param>
+    /// <param name="syncDirectory">Makes a directory's entries durable.</param>
+    internal static void Create(string directory, Action<string> syncDirectory)
     {
         var missing = new List<string>();
         for (var path = directory; path is not null && !Directory.Exists(path); path = Path.GetDirectoryName(path))
@@ -18,6 +23,8 @@ internal static class DurableDirectory
         }
 
         if (OperatingSystem.IsWindows())
+
+        // Stryker disable once Block,Statement : Windows only; these tests run on Linux
         {
             Directory.CreateDirectory(directory);
             return;
@@ -30,7 +37,7 @@ internal static class DurableDirectory
         {
             if (Path.GetDirectoryName(missing[i]) is { } parent)
             {
-                PosixFileSync.SyncDirectory(parent);
+                syncDirectory(parent);
             }
         }
     }

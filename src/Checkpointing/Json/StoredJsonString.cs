@@ -76,9 +76,9 @@ internal readonly struct StoredJsonString(ReadOnlyMemory<byte> token)
     /// <summary>Returns a buffer <see cref="GetUtf8"/> rented.</summary>
     public static void Return(byte[]? rented)
     {
+        // Stryker disable once Block,Statement : returns a buffer to the shared pool, which changes no result
         if (rented is not null)
         {
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             ArrayPool<byte>.Shared.Return(rented);
         }
     }

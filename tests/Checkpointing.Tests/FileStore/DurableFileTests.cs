@@ -121,4 +121,39 @@ public sealed class DurableFileTests : IDisposable
             File.GetUnixFileMode(directory).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
+
+    [Fact]
+    public void CreateDirectory_FsyncsTheParentOfEachDirectoryItMade_FromTheTopDown()
+    {
+        var synced = new List<string>();
+
+        DurableDirectory.Create(_temp.Combine("a", "b", "c"), synced.Add);
+        DurableDirectory.Create(_temp.Combine("a", "b", "c"), synced.Add);
+
+        synced.Should().Equal([_temp.Path, _temp.Combine("a"), _temp.Combine("a", "b")], "the second call made nothing");
+    }
+
+    [Fact]
+    public void AFileBeingWritten_CanBeOpenedByAReader()
+    {
+        var path = _temp.Combine("f");
+        using var writing = DurableFile.CreateNew(path);
+
+        FluentActions.Invoking(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete).Dispose())
+            .Should().NotThrow("a writer shares its file for reading and deleting");
+    }
+
+    [Fact]
+    public async Task ReadAll_OfAFileShorterThanItsLengthSaid_ReturnsWhatWasRead()
+    {
+        using var stream = new ShrunkStream([1, 2, 3, 4], claimedLength: 10);
+
+        (await DurableFile.ReadAllAsync(stream, "f", 100, CancellationToken.None)).Should().Equal([1, 2, 3, 4]);
+    }
+
+    /// <summary>A file cut short between reading its length and its bytes.</summary>
+    private sealed class ShrunkStream(byte[] content, long claimedLength) : MemoryStream(content)
+    {
+        public override long Length => claimedLength;
+    }
 }

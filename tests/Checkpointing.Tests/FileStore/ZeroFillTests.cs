@@ -60,6 +60,20 @@ public sealed class ZeroFillTests : IDisposable
         bytes.AsSpan(header.Length).ContainsAnyExcept((byte)0).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData(0, new int[0])]
+    [InlineData(1, new[] { 1 })]
+    [InlineData(64 << 10, new[] { 64 << 10 })]
+    [InlineData((64 << 10) + 1, new[] { 64 << 10, 1 })]
+    public void ZerosAfterARecord_AreBuffersOfAtMost64KiB_WithoutAnEmptyOne(long zeros, int[] lengths)
+    {
+        var buffers = CardSession.WithZerosAfter(new byte[] { 7 }, zeros);
+
+        buffers[0].ToArray().Should().Equal([(byte)7]);
+        buffers.Skip(1).Select(buffer => buffer.Length).Should().Equal(lengths);
+        buffers.Skip(1).SelectMany(buffer => buffer.ToArray()).Where(b => b != 0).Should().BeEmpty("they are zeros");
+    }
+
     [Fact]
     public void ZeroFill_StopsWhenAsked_AtAChunkBoundary()
     {
@@ -103,16 +117,28 @@ public sealed class ZeroFillTests : IDisposable
             new FileInfo(Paths.Successor).Length.Should().Be(prepared);
             using var successor = new FileStream(Paths.Successor, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
-            // The appends go to it now or from the next save on (and a fold renames it over the journal); these fit in its zeros.
+            // The appends go to it from the first save after the background work that prepared it has ended (and a
+            // fold renames it over the journal). When that work ends is up to the thread pool, so save until the
+            // successor's first record is there (a bounded number of saves), then 20 more: all fit in its zeros.
+            var firstLength = new byte[4];
+            for (var i = 0; i < 1000 && FirstRecordLength() == 0; i++)
+            {
+                await SaveAsync();
+            }
+
+            FirstRecordLength().Should().NotBe(0u, "the appends went to the successor");
             for (var i = 0; i < 20; i++)
             {
                 await SaveAsync();
             }
 
             successor.Length.Should().Be(prepared, "appends overwrite the zeros written ahead and never extend the file");
-            var firstLength = new byte[4];
-            RandomAccess.Read(successor.SafeFileHandle, firstLength, JournalFormat.HeaderSize);
-            BitConverter.ToUInt32(firstLength).Should().NotBe(0u, "the appends went to the successor");
+
+            uint FirstRecordLength()
+            {
+                RandomAccess.Read(successor.SafeFileHandle, firstLength, JournalFormat.HeaderSize);
+                return BitConverter.ToUInt32(firstLength);
+            }
         }
 
         File.Exists(Paths.Successor).Should().BeFalse("dispose removes a successor prepared for a compaction that will not come");

@@ -69,7 +69,7 @@ public sealed class LlmTextSkeletonBuildTests
     [InlineData("""{"pending_llm_responses":{"b":[{"response":"r"}]}}""", false)]
     [InlineData("""{"type":"llm_response","response":{"prompt":"p"}}""", true)]
     [InlineData("""{"type":"stage","stage":{"llm_responses":[{"prompt":"p"}]}}""", true)]
-    [InlineData("{\"pending_llm_responses\":{\"b\":[{\"prompt\":\n\t \"p\"}]}}", false)] // white space before a text
+    [InlineData("{\"pending_llm_responses\":{\"b\":[{\"prompt\": \n\t\"p\"}]}}", false)] // white space (not text) right before a text
     public void Document_WithLlmTexts_HasASkeleton(string document, bool change)
     {
         using var skeleton = LlmTextSkeleton.TryBuild(Encoding.UTF8.GetBytes(document), change);
@@ -81,7 +81,7 @@ public sealed class LlmTextSkeletonBuildTests
     [Theory]
     [InlineData(Pending + "\"p\"}]}}}", "one closing bracket too many")]
     [InlineData(Pending + "\"p\"}]}", "a bracket left open")]
-    [InlineData(Pending + "\"bad \\x\"}]}}", "an escape JSON does not allow")]
+    [InlineData(Pending + "\"ok\",\"response\":\"bad \\x\"}]}}", "an escape JSON does not allow, after a text")]
     [InlineData(Pending + "\"\u0001 first\"}]}}", "a control character first in a text")]
     [InlineData(Pending + "\"cut short\\", "a backslash as the last byte")]
     [InlineData(Pending + "\"cut short\\n", "an escape as the last bytes")]
