@@ -73,7 +73,7 @@ internal sealed class PostgreSqlFence(PostgreSqlDatabase database, ILogger logge
         var holder = heldHere
             ? "held by another handle of this repository"
             : state is { Leased: true }
-                ? string.Create(CultureInfo.InvariantCulture, $"leased by worker '{state.Owner}' with fencing token {state.Token} until {state.LeaseExpiresAt:O} (database clock)")
+                ? string.Create(CultureInfo.InvariantCulture, $"leased by worker '{state.Owner}' with fencing token {state.Token} until {state.LeaseExpiresAt:O} (database clock; the lease of a worker that crashed lapses by itself then)")
                 : "lease just released";
         return new CheckpointLockedException(cardId, $"{database.Errors.Location} {database.Schema.Name}.checkpoints card '{cardId}', {holder}", waited);
     }
