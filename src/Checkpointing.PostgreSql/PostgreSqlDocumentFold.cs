@@ -11,14 +11,15 @@ namespace Checkpointing.PostgreSql;
 /// <list type="number">
 /// <item>read the document and the change rows after it in one statement (one snapshot; a read never blocks a writer) and
 /// serialize the state outside any transaction;</item>
-/// <item>insert the new document into <c>checkpoint_documents</c> as a generation the card's row does not name (no lock on
-/// the row: saves go on);</item>
+/// <item>insert the new document into <c>checkpoint_document_chunks</c> as a generation the card's row does not name (no lock
+/// on the row: saves go on), <see cref="PostgreSqlCheckpointRepositoryOptions.FoldChunkBytes"/> (1 MiB) per statement, each
+/// its own transaction: a save that commits meanwhile waits behind at most one chunk's WAL, not the whole document's;</item>
 /// <item>switch in one fenced statement: only if the card still has the generation that was read (every whole save, import,
 /// delete and fold replaces it) and the lease (or, without one, nobody's lease) still allows the write, point the card at the
 /// new generation, subtract the folded rows' bytes, and delete the folded change rows and every other generation.</item>
 /// </list>
-/// A crash or lost connection before the switch leaves the old document and every change row; the new generation is a row
-/// no card names, which the next switch, whole save or delete removes. Saves made during the fold are change rows of later
+/// A crash or lost connection before the switch leaves the old document and every change row; the new generation's chunks
+/// are rows no card names, which the next switch, whole save or delete removes. Saves made during the fold are change rows of later
 /// versions, which the switch keeps.
 /// </summary>
 internal sealed class PostgreSqlDocumentFold(
@@ -61,26 +62,27 @@ internal sealed class PostgreSqlDocumentFold(
         var checkpoint = loaded.Checkpoint;
         var document = CheckpointJson.SerializeCheckpoint(checkpoint);
         var generation = NewGeneration();
-        await database.RunAsync(
-            async (connection, ct) =>
-            {
-                using var insert = new NpgsqlCommand(database.Sql.WriteFoldDocument, connection);
-                insert.Parameters.AddWithValue("card", cardId);
-                insert.Parameters.AddWithValue("generation", generation);
-                insert.Parameters.Add(new NpgsqlParameter("document", NpgsqlDbType.Json) { Value = document });
-                return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-
+        var chunks = 0;
         bool switched;
         try
         {
+            for (var offset = 0; offset < document.Length; offset += options.FoldChunkBytes)
+            {
+                var chunk = document.AsMemory(offset, Math.Min(options.FoldChunkBytes, document.Length - offset));
+                await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
+                chunks++;
+                if (options.AfterFoldChunk is { } chunkHook)
+                {
+                    await chunkHook(cardId, chunks, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             if (options.AfterFoldDocumentWritten is { } hook)
             {
                 await hook(cardId, cancellationToken).ConfigureAwait(false);
             }
 
-            switched = await SwitchAsync(loaded, generation, document.Length, cancellationToken).ConfigureAwait(false);
+            switched = await SwitchAsync(loaded, generation, chunks, document.Length, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -103,7 +105,7 @@ internal sealed class PostgreSqlDocumentFold(
         loaded.ChangeBytes > (options.FoldThresholdOverride ?? Math.Max(loaded.DocumentBytes, options.MinCompactionBytes));
 
     /// <summary>Switches the card to the new generation; false when the document was replaced meanwhile (the fence's refusals throw).</summary>
-    private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int documentBytes, CancellationToken cancellationToken) =>
+    private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int chunks, int documentBytes, CancellationToken cancellationToken) =>
         database.RunAsync(
             async (connection, ct) =>
             {
@@ -113,6 +115,7 @@ internal sealed class PostgreSqlDocumentFold(
                 {
                     command.Parameters.AddWithValue("card", cardId);
                     command.Parameters.AddWithValue("generation", generation);
+                    command.Parameters.AddWithValue("chunks", chunks);
                     command.Parameters.AddWithValue("from", loaded.DocumentGeneration);
                     command.Parameters.AddWithValue("version", loaded.Checkpoint.Version);
                     command.Parameters.AddWithValue("document_bytes", (long)documentBytes);
@@ -135,7 +138,21 @@ internal sealed class PostgreSqlDocumentFold(
             },
             cancellationToken);
 
-    /// <summary>Deletes a fold's document that was not switched in; a failure leaves garbage that the next switch removes.</summary>
+    /// <summary>Inserts one chunk of the new document: one statement, so one short transaction of its own.</summary>
+    private Task<int> WriteChunkAsync(string cardId, long generation, int chunk, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        database.RunAsync(
+            async (connection, ct) =>
+            {
+                using var insert = new NpgsqlCommand(database.Sql.WriteFoldChunk, connection);
+                insert.Parameters.AddWithValue("card", cardId);
+                insert.Parameters.AddWithValue("generation", generation);
+                insert.Parameters.AddWithValue("chunk", chunk);
+                insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("data", NpgsqlDbType.Bytea) { TypedValue = data });
+                return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <summary>Deletes the chunks of a fold's document that was not switched in; a failure leaves garbage that the next switch removes.</summary>
     private async Task TryRemoveAsync(string cardId, long generation)
     {
         try
@@ -143,7 +160,7 @@ internal sealed class PostgreSqlDocumentFold(
             await database.RunAsync(
                 async (connection, ct) =>
                 {
-                    using var delete = new NpgsqlCommand(database.Sql.RemoveFoldDocument, connection);
+                    using var delete = new NpgsqlCommand(database.Sql.RemoveFoldChunks, connection);
                     delete.Parameters.AddWithValue("card", cardId);
                     delete.Parameters.AddWithValue("generation", generation);
                     return await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
