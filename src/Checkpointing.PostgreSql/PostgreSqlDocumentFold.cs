@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Checkpointing.Folding;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -18,6 +19,10 @@ namespace Checkpointing.PostgreSql;
 /// delete and fold replaces it) and the lease (or, without one, nobody's lease) still allows the write, point the card at the
 /// new generation, subtract the folded rows' bytes, and delete the folded change rows and every other generation.</item>
 /// </list>
+/// A background fold that a save of this repository requested does not read the document back (parsing tens of MB into
+/// objects in the saving process is what would cost its saves: CPU and garbage collections): the save
+/// <see cref="Offer">offers</see> the state it just wrote, with the document generation and change-row bytes its statement
+/// returned, and the fold serializes that state if the card still has that generation (one short query), else reads.
 /// A crash or lost connection before the switch leaves the old document and every change row; the new generation's chunks
 /// are rows no card names, which the next switch, whole save or delete removes. Saves made during the fold are change rows of later
 /// versions, which the switch keeps.
@@ -30,8 +35,23 @@ internal sealed class PostgreSqlDocumentFold(
     PostgreSqlCheckpointRepositoryOptions options,
     ILogger logger)
 {
+    private readonly ConcurrentDictionary<string, SavedState> _saved = new(StringComparer.Ordinal);
+
     /// <summary>A new random document generation (never 0, the generation of documents stored before schema 3).</summary>
     public static long NewGeneration() => Random.Shared.NextInt64(1, long.MaxValue);
+
+    /// <summary>
+    /// Records the state a save just wrote, so that the background fold it requests serializes it instead of reading the
+    /// card back; a later version replaces an earlier one.
+    /// </summary>
+    /// <param name="checkpoint">The state after the saved change.</param>
+    /// <param name="saved">What the save's statement returned: the document generation the change row belongs to and the change rows' bytes.</param>
+    public void Offer(PipelineCheckpoint checkpoint, PostgreSqlChangeWriter.SavedChange saved) =>
+        _saved.AddOrUpdate(
+            checkpoint.CardId,
+            static (_, state) => state,
+            static (_, current, state) => state.Checkpoint.Version >= current.Checkpoint.Version ? state : current,
+            new SavedState(checkpoint, saved.DocumentGeneration, saved.ChangesBytes));
 
     /// <summary>Folds the card's change rows into a new document.</summary>
     /// <param name="cardId">The card.</param>
@@ -42,7 +62,14 @@ internal sealed class PostgreSqlDocumentFold(
     /// <exception cref="CheckpointLeaseLostException">This repository's lease on the card was taken over.</exception>
     public async Task<FoldOutcome> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
     {
-        var loaded = await database.RunAsync((connection, ct) => reader.ReadAsync(connection, cardId, ct), cancellationToken).ConfigureAwait(false);
+        var start = onlyIfDue ? await FromSavedStateAsync(cardId, cancellationToken).ConfigureAwait(false) : Start.Read;
+        if (ReferenceEquals(start, Start.NothingDue))
+        {
+            return FoldOutcome.NothingToFold;
+        }
+
+        var loaded = start.Offered
+            ?? await database.RunAsync((connection, ct) => reader.ReadAsync(connection, cardId, ct), cancellationToken).ConfigureAwait(false);
         if (loaded is null)
         {
             return FoldOutcome.NothingToFold;
@@ -54,7 +81,7 @@ internal sealed class PostgreSqlDocumentFold(
             throw fence.Locked(cardId, await database.RunAsync((connection, ct) => fence.InspectAsync(connection, cardId, ct), cancellationToken).ConfigureAwait(false), TimeSpan.Zero);
         }
 
-        if (loaded.ChangeBytes == 0 || (onlyIfDue && !IsDue(loaded)))
+        if (loaded.ChangeBytes == 0 || (onlyIfDue && start.Offered is null && !IsDue(loaded.DocumentBytes, loaded.ChangeBytes)))
         {
             return FoldOutcome.NothingToFold;
         }
@@ -101,8 +128,30 @@ internal sealed class PostgreSqlDocumentFold(
         return FoldOutcome.Folded;
     }
 
-    private bool IsDue(PostgreSqlCheckpointReader.LoadedCheckpoint loaded) =>
-        loaded.ChangeBytes > (options.FoldThresholdOverride ?? Math.Max(loaded.DocumentBytes, options.MinCompactionBytes));
+    /// <summary>
+    /// Where a background fold starts. From the state a save offered if the card still has the document generation that
+    /// save wrote its change row on: the change rows up to its version are then exactly the ones it folds, whatever was
+    /// saved after it. Otherwise (none offered, or the document was replaced since, by another fold most often) from a
+    /// read of the card, if its row's byte counts say a fold is still due.
+    /// </summary>
+    private async Task<Start> FromSavedStateAsync(string cardId, CancellationToken cancellationToken)
+    {
+        if (!_saved.TryRemove(cardId, out var saved))
+        {
+            return Start.Read;
+        }
+
+        var state = await database.RunAsync((connection, ct) => fence.InspectAsync(connection, cardId, ct), cancellationToken).ConfigureAwait(false);
+        if (state?.DocumentGeneration == saved.DocumentGeneration)
+        {
+            return new Start(new PostgreSqlCheckpointReader.LoadedCheckpoint(saved.Checkpoint, state.Leased, saved.ChangesBytes, state.DocumentBytes, saved.DocumentGeneration));
+        }
+
+        return state is { HasDocument: true } && IsDue(state.DocumentBytes, state.ChangesBytes) ? Start.Read : Start.NothingDue;
+    }
+
+    private bool IsDue(long documentBytes, long changeBytes) =>
+        changeBytes > (options.FoldThresholdOverride ?? Math.Max(documentBytes, options.MinCompactionBytes));
 
     /// <summary>Switches the card to the new generation; false when the document was replaced meanwhile (the fence's refusals throw).</summary>
     private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int chunks, int documentBytes, CancellationToken cancellationToken) =>
@@ -172,4 +221,18 @@ internal sealed class PostgreSqlDocumentFold(
             PostgreSqlLog.FoldFailed(logger, cardId, ex);
         }
     }
+
+    /// <summary>Where a background fold starts: an offered state, a read of the card, or nowhere (nothing is due).</summary>
+    /// <remarks>A class, not a record: <see cref="Read"/> and <see cref="NothingDue"/> are told apart by reference.</remarks>
+    private sealed class Start(PostgreSqlCheckpointReader.LoadedCheckpoint? offered)
+    {
+        public static readonly Start Read = new(null);
+
+        public static readonly Start NothingDue = new(null);
+
+        public PostgreSqlCheckpointReader.LoadedCheckpoint? Offered { get; } = offered;
+    }
+
+    /// <summary>A state a save wrote, with the document generation its change row belongs to and the change rows' bytes after it.</summary>
+    private sealed record SavedState(PipelineCheckpoint Checkpoint, long DocumentGeneration, long ChangesBytes);
 }

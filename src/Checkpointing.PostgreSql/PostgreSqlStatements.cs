@@ -41,7 +41,7 @@ internal sealed class PostgreSqlStatements
         List = $"SELECT card_id FROM {t} WHERE document_generation IS NOT NULL";
         Inspect = $"""
             SELECT version, fencing_token, owner_id, (owner_id IS NOT NULL AND lease_expires_at > now()) AS leased,
-                   document_generation IS NOT NULL AS has_document, lease_expires_at, document_generation
+                   document_generation IS NOT NULL AS has_document, lease_expires_at, document_generation, document_bytes, changes_bytes
             FROM {t} WHERE card_id = @card
             """;
 
@@ -126,6 +126,7 @@ internal sealed class PostgreSqlStatements
     /// <summary>Gets <see cref="ImportOwned"/> for a write without ownership.</summary>
     public string ImportUnowned { get; }
 
+    /// <summary>Gets the fenced insert of a change row; returns whether a fold is due, the card's document generation and its change rows' bytes (no row: refused).</summary>
     public string SaveChangeOwned { get; }
 
     public string SaveChangeUnowned { get; }
@@ -194,12 +195,12 @@ internal sealed class PostgreSqlStatements
         WITH upd AS (
             UPDATE {t} SET version = @version, status = @status, changes_bytes = changes_bytes + @change_bytes, updated_at = now(), {fence.Set}
             WHERE card_id = @card AND version = @version - 1 AND document_generation IS NOT NULL AND {fence.Where}
-            RETURNING card_id, changes_bytes > coalesce(@threshold, greatest(document_bytes, @min_compaction)) AS compact
+            RETURNING card_id, changes_bytes > coalesce(@threshold, greatest(document_bytes, @min_compaction)) AS compact, document_generation, changes_bytes
         ), ins AS (
             INSERT INTO {c} (card_id, version, kind, stage_name, change)
             SELECT card_id, @version, @kind, @stage, @change FROM upd
         )
-        SELECT compact FROM upd
+        SELECT compact, document_generation, changes_bytes FROM upd
         """;
 
     // Change rows saved during the fold have later versions: they stay, and so do their bytes in changes_bytes. The count makes

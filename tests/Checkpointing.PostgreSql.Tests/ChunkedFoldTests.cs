@@ -9,7 +9,8 @@ namespace Checkpointing.PostgreSql.Tests;
 /// <summary>
 /// A fold writes its new document in chunks, one short statement each (so a save's commit waits behind one chunk's WAL at
 /// most): saves go on between chunks, a fold that stops between chunks leaves garbage that the next whole save or delete
-/// removes, and a document whose chunks do not add up is reported corrupted, never read short.
+/// removes, and a document whose chunks do not add up is reported corrupted, never read short. A background fold starts
+/// from the state the save that requested it wrote, not from a read of the card.
 /// </summary>
 public sealed class ChunkedFoldTests : IAsyncLifetime
 {
@@ -86,6 +87,27 @@ public sealed class ChunkedFoldTests : IAsyncLifetime
         await InsertDeadChunksAsync("CARD-1");
         (await NewRepository().DeleteAsync("CARD-1")).Should().BeTrue();
         (await CountAsync("checkpoint_document_chunks")).Should().Be(0, "a delete removes the card's chunks");
+    }
+
+    [Fact]
+    public async Task BackgroundFold_WritesTheStateTheSaveOffered_WithoutReadingTheDocumentBack()
+    {
+        var repository = NewRepository(new PostgreSqlCheckpointRepositoryOptions { MinCompactionBytes = 0, FoldChunkBytes = ChunkBytes });
+        var checkpoint = CheckpointSamples.Minimal("CARD-1");
+        await repository.SaveAsync(checkpoint);
+
+        // A document no read could use: if the fold read the card back, it would fail (and log) instead of switching.
+        await _server.ExecuteAsync($"UPDATE \"{_schema}\".checkpoint_documents SET document = '{{\"not\": \"a checkpoint\"}}'");
+        for (var i = 0; i < 5 && await DocumentChunksAsync() == 0; i++)
+        {
+            checkpoint = await SaveResponseAsync(repository, checkpoint, $"prompt {i}");
+            await repository.WhenFoldIdleAsync("CARD-1");
+        }
+
+        (await DocumentChunksAsync()).Should().BeGreaterThan(0, "a background fold switched in a document of chunks");
+        (await CountAsync("checkpoint_documents")).Should().Be(0, "the switch removed the unreadable document");
+        (await _server.ScalarAsync<long>($"SELECT document_version FROM \"{_schema}\".checkpoints")).Should().Be(checkpoint.Version, "every change row was folded");
+        (await NewRepository().LoadAsync("CARD-1")).ShouldMatch(checkpoint, "the fold wrote the state the save offered");
     }
 
     [Theory]
