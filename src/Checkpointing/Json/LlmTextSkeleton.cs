@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Checkpointing.Json;
@@ -99,7 +98,11 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// everything but their texts, and checks each text it cuts. Outside strings only structure matters here; the parse
     /// of the skeleton checks the rest.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per document: optimized from the first call, even in a fresh process
+    /// <remarks>
+    /// Not marked AggressiveOptimization (nor is <see cref="StringEnd"/>): crossgen2 leaves such methods out of the
+    /// ReadyToRun image, so a fresh process would JIT them (and the helpers only they call) before its first resume.
+    /// Precompiled, they run optimized from the first call; without an image, on-stack replacement optimizes the loop.
+    /// </remarks>
     private bool Scan(Role root)
     {
         var utf8 = _document.Span;
@@ -206,7 +209,6 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// Finds the closing quote of the string that starts at <paramref name="start"/>; -1 when there is none, or, when
     /// <paramref name="check"/> is set, when the string holds a control character or an escape JSON does not allow.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hottest loop of a resume: never run as tier-0 code
     private static int StringEnd(ReadOnlySpan<byte> utf8, int start, bool check)
     {
         var position = start + 1;
