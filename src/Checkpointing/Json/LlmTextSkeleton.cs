@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Checkpointing.Json;
@@ -99,9 +100,10 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// of the skeleton checks the rest.
     /// </summary>
     /// <remarks>
-    /// Not marked AggressiveOptimization (nor is <see cref="StringEnd"/>): crossgen2 leaves such methods out of the
-    /// ReadyToRun image, so a fresh process would JIT them (and the helpers only they call) before its first resume.
-    /// Precompiled, they run optimized from the first call; without an image, on-stack replacement optimizes the loop.
+    /// Not marked AggressiveOptimization, unlike <see cref="StringEnd"/>: crossgen2 leaves such methods out of the
+    /// ReadyToRun image, so a fresh process would JIT this large one (and the helpers only it calls) before its first
+    /// resume. Precompiled, it runs optimized from the first call; without an image, on-stack replacement optimizes its
+    /// loop, which runs once per document.
     /// </remarks>
     private bool Scan(Role root)
     {
@@ -209,6 +211,12 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// Finds the closing quote of the string that starts at <paramref name="start"/>; -1 when there is none, or, when
     /// <paramref name="check"/> is set, when the string holds a control character or an escape JSON does not allow.
     /// </summary>
+    /// <remarks>
+    /// AggressiveOptimization, so not in the ReadyToRun image: a fresh process JITs this small method, at full opts.
+    /// Called once per string, it would otherwise run as tier-0 code for a whole resume wherever there is no image
+    /// (its loop ends within each call, so on-stack replacement does not help).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int StringEnd(ReadOnlySpan<byte> utf8, int start, bool check)
     {
         var position = start + 1;
