@@ -10,8 +10,8 @@ namespace Checkpointing.PostgreSql;
 /// Folds a card's change rows into a new stored document without holding the card's row lock for more than one short
 /// statement, so saves never wait for it:
 /// <list type="number">
-/// <item>read the document and the change rows after it in one statement (one snapshot; a read never blocks a writer) and
-/// serialize the state outside any transaction;</item>
+/// <item>take the state a save offered (below), or read the document and the change rows after it in one statement (one
+/// snapshot; a read never blocks a writer), and serialize it outside any transaction;</item>
 /// <item>insert the new document into <c>checkpoint_document_chunks</c> as a generation the card's row does not name (no lock
 /// on the row: saves go on), <see cref="PostgreSqlCheckpointRepositoryOptions.FoldChunkBytes"/> (1 MiB) per statement, each
 /// its own transaction: a save that commits meanwhile waits behind at most one chunk's WAL, not the whole document's;</item>
