@@ -87,15 +87,14 @@ internal sealed class PostgreSqlDocumentFold(
         }
 
         var checkpoint = loaded.Checkpoint;
-        var document = CheckpointJson.SerializeCheckpoint(checkpoint);
+        using var document = DocumentChunkWriter.Serialize(checkpoint, options.FoldChunkBytes);
         var generation = NewGeneration();
         var chunks = 0;
         bool switched;
         try
         {
-            for (var offset = 0; offset < document.Length; offset += options.FoldChunkBytes)
+            foreach (var chunk in document.Chunks())
             {
-                var chunk = document.AsMemory(offset, Math.Min(options.FoldChunkBytes, document.Length - offset));
                 await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
                 chunks++;
                 if (options.AfterFoldChunk is { } chunkHook)
@@ -154,7 +153,7 @@ internal sealed class PostgreSqlDocumentFold(
         changeBytes > (options.FoldThresholdOverride ?? Math.Max(documentBytes, options.MinCompactionBytes));
 
     /// <summary>Switches the card to the new generation; false when the document was replaced meanwhile (the fence's refusals throw).</summary>
-    private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int chunks, int documentBytes, CancellationToken cancellationToken) =>
+    private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int chunks, long documentBytes, CancellationToken cancellationToken) =>
         database.RunAsync(
             async (connection, ct) =>
             {
@@ -167,7 +166,7 @@ internal sealed class PostgreSqlDocumentFold(
                     command.Parameters.AddWithValue("chunks", chunks);
                     command.Parameters.AddWithValue("from", loaded.DocumentGeneration);
                     command.Parameters.AddWithValue("version", loaded.Checkpoint.Version);
-                    command.Parameters.AddWithValue("document_bytes", (long)documentBytes);
+                    command.Parameters.AddWithValue("document_bytes", documentBytes);
                     command.Parameters.AddWithValue("folded_bytes", loaded.ChangeBytes);
                     PostgreSqlFence.Add(command, lease);
                     if ((long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 1)
