@@ -19,8 +19,8 @@ namespace Checkpointing.PostgreSql;
 /// delete and fold replaces it) and the lease (or, without one, nobody's lease) still allows the write, point the card at the
 /// new generation, subtract the folded rows' bytes, and delete the folded change rows and every other generation.</item>
 /// </list>
-/// A background fold that a save of this repository requested does not read the document back (parsing tens of MB into
-/// objects in the saving process is what would cost its saves: CPU and garbage collections): the save
+/// A background fold that a save of this repository requested under a lease does not read the document back (parsing tens
+/// of MB into objects in the saving process is what would cost its saves: CPU and garbage collections): the save
 /// <see cref="Offer">offers</see> the state it just wrote, with the document generation and change-row bytes its statement
 /// returned, and the fold serializes that state if the card still has that generation (one short query), else reads.
 /// A crash or lost connection before the switch leaves the old document and every change row; the new generation's chunks
