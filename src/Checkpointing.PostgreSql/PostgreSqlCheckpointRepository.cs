@@ -161,10 +161,17 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
         ArgumentNullException.ThrowIfNull(applied);
         var cardId = applied.Checkpoint.CardId;
         CardIds.Validate(cardId);
-        var saved = await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(cardId), cancellationToken).ConfigureAwait(false);
+        var lease = _leases.Find(cardId);
+        var saved = await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, lease, cancellationToken).ConfigureAwait(false);
         if (saved.FoldDue)
         {
-            _fold.Offer(applied.Checkpoint, saved);
+            if (lease is not null)
+            {
+                // Under a lease every other writer is fenced off, so the state this save wrote is the stored one. Without
+                // one, another writer's import at the same version could sit under this change: the fold reads instead.
+                _fold.Offer(applied.Checkpoint, saved);
+            }
+
             _folds.Request(cardId);
         }
     }

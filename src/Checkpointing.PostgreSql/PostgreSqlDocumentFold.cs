@@ -10,8 +10,8 @@ namespace Checkpointing.PostgreSql;
 /// Folds a card's change rows into a new stored document without holding the card's row lock for more than one short
 /// statement, so saves never wait for it:
 /// <list type="number">
-/// <item>read the document and the change rows after it in one statement (one snapshot; a read never blocks a writer) and
-/// serialize the state outside any transaction;</item>
+/// <item>take the state a save offered (below), or read the document and the change rows after it in one statement (one
+/// snapshot; a read never blocks a writer), and serialize it outside any transaction;</item>
 /// <item>insert the new document into <c>checkpoint_document_chunks</c> as a generation the card's row does not name (no lock
 /// on the row: saves go on), <see cref="PostgreSqlCheckpointRepositoryOptions.FoldChunkBytes"/> (1 MiB) per statement, each
 /// its own transaction: a save that commits meanwhile waits behind at most one chunk's WAL, not the whole document's;</item>
@@ -19,8 +19,8 @@ namespace Checkpointing.PostgreSql;
 /// delete and fold replaces it) and the lease (or, without one, nobody's lease) still allows the write, point the card at the
 /// new generation, subtract the folded rows' bytes, and delete the folded change rows and every other generation.</item>
 /// </list>
-/// A background fold that a save of this repository requested does not read the document back (parsing tens of MB into
-/// objects in the saving process is what would cost its saves: CPU and garbage collections): the save
+/// A background fold that a save of this repository requested under a lease does not read the document back (parsing tens
+/// of MB into objects in the saving process is what would cost its saves: CPU and garbage collections): the save
 /// <see cref="Offer">offers</see> the state it just wrote, with the document generation and change-row bytes its statement
 /// returned, and the fold serializes that state if the card still has that generation (one short query), else reads.
 /// A crash or lost connection before the switch leaves the old document and every change row; the new generation's chunks
@@ -87,15 +87,14 @@ internal sealed class PostgreSqlDocumentFold(
         }
 
         var checkpoint = loaded.Checkpoint;
-        var document = CheckpointJson.SerializeCheckpoint(checkpoint);
+        using var document = DocumentChunkWriter.Serialize(checkpoint, options.FoldChunkBytes);
         var generation = NewGeneration();
         var chunks = 0;
         bool switched;
         try
         {
-            for (var offset = 0; offset < document.Length; offset += options.FoldChunkBytes)
+            foreach (var chunk in document.Chunks())
             {
-                var chunk = document.AsMemory(offset, Math.Min(options.FoldChunkBytes, document.Length - offset));
                 await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
                 chunks++;
                 if (options.AfterFoldChunk is { } chunkHook)
@@ -154,7 +153,7 @@ internal sealed class PostgreSqlDocumentFold(
         changeBytes > (options.FoldThresholdOverride ?? Math.Max(documentBytes, options.MinCompactionBytes));
 
     /// <summary>Switches the card to the new generation; false when the document was replaced meanwhile (the fence's refusals throw).</summary>
-    private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int chunks, int documentBytes, CancellationToken cancellationToken) =>
+    private Task<bool> SwitchAsync(PostgreSqlCheckpointReader.LoadedCheckpoint loaded, long generation, int chunks, long documentBytes, CancellationToken cancellationToken) =>
         database.RunAsync(
             async (connection, ct) =>
             {
@@ -167,7 +166,7 @@ internal sealed class PostgreSqlDocumentFold(
                     command.Parameters.AddWithValue("chunks", chunks);
                     command.Parameters.AddWithValue("from", loaded.DocumentGeneration);
                     command.Parameters.AddWithValue("version", loaded.Checkpoint.Version);
-                    command.Parameters.AddWithValue("document_bytes", (long)documentBytes);
+                    command.Parameters.AddWithValue("document_bytes", documentBytes);
                     command.Parameters.AddWithValue("folded_bytes", loaded.ChangeBytes);
                     PostgreSqlFence.Add(command, lease);
                     if ((long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 1)

@@ -9,8 +9,8 @@ namespace Checkpointing.PostgreSql.Tests;
 /// <summary>
 /// A fold writes its new document in chunks, one short statement each (so a save's commit waits behind one chunk's WAL at
 /// most): saves go on between chunks, a fold that stops between chunks leaves garbage that the next whole save or delete
-/// removes, and a document whose chunks do not add up is reported corrupted, never read short. A background fold starts
-/// from the state the save that requested it wrote, not from a read of the card.
+/// removes, and a document whose chunks do not add up is reported corrupted, never read short. A background fold requested
+/// by a save under a lease starts from the state that save wrote, not from a read of the card.
 /// </summary>
 public sealed class ChunkedFoldTests : IAsyncLifetime
 {
@@ -89,19 +89,29 @@ public sealed class ChunkedFoldTests : IAsyncLifetime
         (await CountAsync("checkpoint_document_chunks")).Should().Be(0, "a delete removes the card's chunks");
     }
 
-    [Fact]
-    public async Task BackgroundFold_WritesTheStateTheSaveOffered_WithoutReadingTheDocumentBack()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BackgroundFold_WritesTheStateASaveUnderALeaseOffered_AndReadsTheCardBackWithoutALease(bool leased)
     {
         var repository = NewRepository(new PostgreSqlCheckpointRepositoryOptions { MinCompactionBytes = 0, FoldChunkBytes = ChunkBytes });
+        await using var ownership = leased ? await repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero) : null;
         var checkpoint = CheckpointSamples.Minimal("CARD-1");
         await repository.SaveAsync(checkpoint);
 
-        // A document no read could use: if the fold read the card back, it would fail (and log) instead of switching.
+        // A document no read could use: a fold that reads the card back fails (and logs) instead of switching.
         await _server.ExecuteAsync($"UPDATE \"{_schema}\".checkpoint_documents SET document = '{{\"not\": \"a checkpoint\"}}'");
         for (var i = 0; i < 5 && await DocumentChunksAsync() == 0; i++)
         {
             checkpoint = await SaveResponseAsync(repository, checkpoint, $"prompt {i}");
             await repository.WhenFoldIdleAsync("CARD-1");
+        }
+
+        if (!leased)
+        {
+            // Without a lease another writer could have changed what lies under the saver's state: the fold read the card.
+            (await DocumentChunksAsync()).Should().Be(0, "every fold read the unreadable document and failed");
+            return;
         }
 
         (await DocumentChunksAsync()).Should().BeGreaterThan(0, "a background fold switched in a document of chunks");

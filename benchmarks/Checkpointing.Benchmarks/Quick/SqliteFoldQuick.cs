@@ -34,6 +34,18 @@ internal static class SqliteFoldQuick
         var pgFolding = await RunPostgreSqlAsync(server, fold: true);
         Report.Line($"PostgreSQL, folding in the background:                   {pgFolding}");
         Check(report, "PostgreSQL", pgFolding, pgFloor);
+        PrintSlowCalls("PostgreSQL, never folding", pgFloor);
+        PrintSlowCalls("PostgreSQL, folding in the background", pgFolding);
+    }
+
+    /// <summary>What overlapped the slow saves: a GC, a background fold of this repository (PostgreSQL only), or neither.</summary>
+    private static void PrintSlowCalls(string what, FoldRun run)
+    {
+        Report.Line($"{what}: {run.Log.SlowCallCauses()}; slowest:");
+        foreach (var call in run.Log.Slowest(3))
+        {
+            Report.Line("    " + call);
+        }
     }
 
     private static void Check(Report report, string store, FoldRun folding, FoldRun floor)
@@ -50,7 +62,7 @@ internal static class SqliteFoldQuick
         var options = new SqliteCheckpointRepositoryOptions { MinCompactionBytes = fold ? 64 * 1024 : long.MaxValue };
         await using var repository = new SqliteCheckpointRepository(database, options);
         await using var watcher = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
-        return await RunAsync(repository, async () =>
+        return await RunAsync(repository, folding: null, async () =>
         {
             if (watcher.State != System.Data.ConnectionState.Open)
             {
@@ -71,7 +83,7 @@ internal static class SqliteFoldQuick
         try
         {
             await using var repository = new PostgreSqlCheckpointRepository(server.DataSource, options);
-            return await RunAsync(repository, async () =>
+            return await RunAsync(repository, () => !repository.WhenFoldIdleAsync(Workload.CardId).IsCompleted, async () =>
             {
                 await using var look = server.DataSource.CreateCommand($"SELECT document_generation, document_bytes FROM \"{schema}\".checkpoints");
                 await using var row = await look.ExecuteReaderAsync();
@@ -85,8 +97,9 @@ internal static class SqliteFoldQuick
     }
 
     /// <param name="repository">The store.</param>
+    /// <param name="folding">Whether a background fold of the card runs now (null: not observed).</param>
     /// <param name="look">Reads the card's document identity and size, outside the timed save.</param>
-    private static async Task<FoldRun> RunAsync(ICheckpointRepository repository, Func<Task<(long Id, long Bytes)?>> look)
+    private static async Task<FoldRun> RunAsync(ICheckpointRepository repository, Func<bool>? folding, Func<Task<(long Id, long Bytes)?>> look)
     {
         var run = new FoldRun();
         var lastDocument = 0L;
@@ -98,7 +111,10 @@ internal static class SqliteFoldQuick
             for (var stage = 1; stage <= Stages; stage++)
             {
                 var responses = Workload.StageResponses(stage);
-                await run.Saves.TimeAsync(() => manager.SaveStageCheckpointAsync(Workload.StageName(stage), StageStatus.Completed, llmResponses: responses));
+                var foldingBefore = folding?.Invoke() ?? false;
+                var saved = CallLog.Start();
+                await manager.SaveStageCheckpointAsync(Workload.StageName(stage), StageStatus.Completed, llmResponses: responses);
+                run.Log.End(saved, stage, foldingBefore || (folding?.Invoke() ?? false));
 
                 // A new document id is a fold that switched in (in the background) since the last look.
                 if (await look() is { } document && document.Id != lastDocument)
@@ -115,7 +131,9 @@ internal static class SqliteFoldQuick
 
     private sealed class FoldRun
     {
-        public Samples Saves { get; } = new();
+        public CallLog Log { get; } = new();
+
+        public Samples Saves => Log.Samples;
 
         public int Documents { get; set; }
 
