@@ -23,23 +23,24 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
             return await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
         }, cancellationToken);
 
-    public Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
+    public async Task SaveAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var document = CheckpointJson.SerializeCheckpoint(checkpoint);
-        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
         {
             var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
             EnsureVersion(checkpoint.CardId, stored?.Version ?? 0, checkpoint.Version);
             await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        database.WalCheckpoints.Committed(document.Length);
     }
 
     /// <summary>Stores a whole checkpoint at its own version when <paramref name="expectedStoredVersion"/> is stored (null: nothing).</summary>
-    public Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken)
+    public async Task ImportAsync(PipelineCheckpoint checkpoint, long? expectedStoredVersion, CancellationToken cancellationToken)
     {
         var document = CheckpointJson.SerializeCheckpoint(checkpoint);
-        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
         {
             var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
             if (stored?.Version != expectedStoredVersion)
@@ -49,21 +50,25 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
 
             await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        database.WalCheckpoints.Committed(document.Length);
     }
 
     /// <summary>Inserts the change row and bumps the card's counters (the first change of a new card writes its document).</summary>
     /// <returns>Whether the change rows now outgrow the document, so that a fold is due.</returns>
-    public Task<bool> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
+    public async Task<bool> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
     {
         var changeJson = CheckpointJson.SerializeChange(change);
-        return WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        var stored = 0L;
+        var due = await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
         {
-            var stored = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
-            EnsureVersion(checkpoint.CardId, stored?.Version ?? 0, change.Version);
-            if (stored is not { } state)
+            var state = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
+            EnsureVersion(checkpoint.CardId, state?.Version ?? 0, change.Version);
+            if (state is null)
             {
-                await WriteDocumentAsync(connection, transaction, checkpoint, CheckpointJson.SerializeCheckpoint(checkpoint), cancellationToken).ConfigureAwait(false);
+                var document = CheckpointJson.SerializeCheckpoint(checkpoint);
+                await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
+                stored = document.Length;
                 return false;
             }
 
@@ -88,8 +93,11 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
                 ("$bytes", changeJson.Length),
                 ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return SqliteDocumentFold.IsDue(state.DocumentBytes, state.ChangeBytes + changeJson.Length, options);
-        }, cancellationToken);
+            stored = changeJson.Length;
+            return SqliteDocumentFold.IsDue(state.Value.DocumentBytes, state.Value.ChangeBytes + changeJson.Length, options);
+        }, cancellationToken).ConfigureAwait(false);
+        database.WalCheckpoints.Committed(stored);
+        return due;
     }
 
     private static async Task<StoredState?> ReadStoredStateAsync(

@@ -171,7 +171,8 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
 
     /// <summary>
     /// Waits for running background folds and folds every card whose fold is still due, then releases every ownership
-    /// this repository holds and the pooled connections to its database.
+    /// this repository holds, waits for a running background WAL checkpoint, and closes the pooled connections to its
+    /// database (the last connection to close checkpoints what is left of the log).
     /// </summary>
     /// <returns>A task that completes when every lease row is deleted (or its deletion failed and was logged).</returns>
     public async ValueTask DisposeAsync()
@@ -183,6 +184,7 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
 
         await _folds.CloseAsync().ConfigureAwait(false);
         await _owners.CloseAsync().ConfigureAwait(false);
+        await _database.WalCheckpoints.CloseAsync().ConfigureAwait(false);
         _database.Dispose();
     }
 

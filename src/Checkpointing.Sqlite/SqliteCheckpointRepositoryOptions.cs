@@ -36,6 +36,9 @@ public sealed class SqliteCheckpointRepositoryOptions
     /// <summary>Gets or sets the size of the chunks a fold writes its new document in, one short write transaction each (tests make it small).</summary>
     internal int FoldChunkBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Gets or sets how many bytes of writes start a background WAL checkpoint (about SQLite's own 1000 pages).</summary>
+    internal long WalCheckpointBytes { get; set; } = 4L * 1024 * 1024;
+
     /// <summary>Gets or sets a fold threshold that ignores the document's size, so that folds run all the time (crash tests).</summary>
     internal long? CompactionBytesOverride { get; set; }
 

@@ -42,10 +42,14 @@ internal sealed class SqliteDatabase : IDisposable
         _createsFile = builder.Mode == SqliteOpenMode.ReadWriteCreate && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
         _connectionString = builder.ToString();
         Path = builder.DataSource;
+        WalCheckpoints = new SqliteWalCheckpoints(this, options.WalCheckpointBytes, logger);
     }
 
     /// <summary>Gets the database file (a full path, or the <c>file:</c> URI given).</summary>
     public string Path { get; }
+
+    /// <summary>Gets the background WAL checkpoints; every committed write tells it what it stored.</summary>
+    public SqliteWalCheckpoints WalCheckpoints { get; }
 
     /// <summary>Creates a command with positional parameters.</summary>
     public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
@@ -85,7 +89,10 @@ internal sealed class SqliteDatabase : IDisposable
         return await OpenRawConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Opens a connection with the store's pragmas, without checking the schema (lease renewal and release).</summary>
+    /// <summary>
+    /// Opens a connection with the store's pragmas, without checking the schema (lease renewal and release). No
+    /// connection checkpoints the log inside a commit: <see cref="WalCheckpoints"/> does it in the background.
+    /// </summary>
     public async Task<SqliteConnection> OpenRawConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -94,7 +101,7 @@ internal sealed class SqliteDatabase : IDisposable
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var pragmas = connection.CreateCommand();
             pragmas.CommandText = string.Create(
-                CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;");
+                CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;");
             await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

@@ -53,6 +53,7 @@ internal sealed class SqliteDocumentFold(
         {
             var chunk = document.AsMemory(offset, Math.Min(options.FoldChunkBytes, document.Length - offset));
             await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
+            database.WalCheckpoints.Committed(chunk.Length);
             chunks++;
             if (options.AfterFoldChunk is { } hook)
             {

@@ -37,4 +37,10 @@ internal static partial class SqliteLog
 
     [LoggerMessage(110, LogLevel.Debug, "Card {CardId}: a fold at version {Version} was dropped because the document was replaced or the card deleted meanwhile")]
     public static partial void FoldAbandoned(ILogger logger, string cardId, long version);
+
+    [LoggerMessage(111, LogLevel.Debug, "SQLite checkpoint database {Path}: {Checkpointed} of {LogFrames} log frames copied into the database in the background (blocked by a reader or writer: {Busy})")]
+    public static partial void WalCheckpointed(ILogger logger, string path, long checkpointed, long logFrames, bool busy);
+
+    [LoggerMessage(112, LogLevel.Warning, "SQLite checkpoint database {Path}: a background WAL checkpoint failed; every commit is still in the log, and it is tried again after the next writes")]
+    public static partial void WalCheckpointFailed(ILogger logger, string path, Exception exception);
 }

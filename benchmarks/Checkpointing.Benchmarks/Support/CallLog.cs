@@ -31,7 +31,18 @@ internal sealed class CallLog
         var gen2 = GC.CollectionCount(2) - mark.Gen2;
         var gen1 = GC.CollectionCount(1) - mark.Gen1 - gen2;
         var gen0 = GC.CollectionCount(0) - mark.Gen0 - gen1 - gen2;
-        _calls.Add(new Call(stage, ms, gen0, gen1, gen2, (GC.GetTotalPauseDuration() - mark.Pause).TotalMilliseconds, folding, allocated));
+        _calls.Add(new Call(
+            stage, ms, gen0, gen1, gen2, (GC.GetTotalPauseDuration() - mark.Pause).TotalMilliseconds, folding, allocated,
+            gen0 + gen1 + gen2 > 0 ? LastCollection() : null));
+    }
+
+    /// <summary>What the last collection did: a slow one copies (compacts) what survived; one that sweeps does not.</summary>
+    private static string LastCollection()
+    {
+        var last = GC.GetGCMemoryInfo(GCKind.Any);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $" (last GC: gen {last.Generation}, {(last.Compacted ? "compacting" : "sweeping")}, promoted {Report.Bytes(last.PromotedBytes)}, heap {Report.Bytes(last.HeapSizeBytes)})");
     }
 
     /// <summary>
@@ -62,12 +73,12 @@ internal sealed class CallLog
     public IEnumerable<string> Slowest(int count) =>
         _calls.OrderByDescending(call => call.Ms).Take(count).Select(call => string.Create(
             CultureInfo.InvariantCulture,
-            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}"));
+            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}{call.LastGc}"));
 
     /// <summary>The state at the start of a call.</summary>
     internal readonly record struct Mark(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Timestamp);
 
-    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated)
+    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated, string? LastGc)
     {
         public int Collections => Gen0 + Gen1 + Gen2;
     }

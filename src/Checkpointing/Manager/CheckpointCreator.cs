@@ -141,18 +141,33 @@ internal sealed class CheckpointCreator
         return new ReadOnlyDictionary<string, JsonElement>(merged);
     }
 
+    /// <summary>
+    /// The responses of all sources in order, each prompt, text and model once. Compared without decoding texts that are
+    /// still stored (<see cref="LlmResponse.SameTexts"/>): a long run's answers stay bytes until someone reads them.
+    /// </summary>
     private static ImmutableList<LlmResponse> MergeResponses(params IReadOnlyList<LlmResponse>?[] sources)
     {
-        var seen = new HashSet<(string Prompt, string Response, string? Model)>();
+        var seen = new Dictionary<int, List<LlmResponse>>();
         var merged = ImmutableList.CreateBuilder<LlmResponse>();
         foreach (var source in sources)
         {
             foreach (var response in source ?? [])
             {
-                if (seen.Add((response.Prompt, response.Response, response.Model)))
+                var key = HashCode.Combine(response.TextsHash(), response.Model);
+                if (!seen.TryGetValue(key, out var alike))
                 {
-                    merged.Add(response);
+                    seen[key] = [response];
                 }
+                else if (!alike.Exists(other => other.Model == response.Model && other.SameTexts(response)))
+                {
+                    alike.Add(response);
+                }
+                else
+                {
+                    continue;
+                }
+
+                merged.Add(response);
             }
         }
 

@@ -25,8 +25,9 @@ public sealed partial class CheckpointManager
         return WithGateAsync(async () =>
         {
             var current = RequireWritable($"caching an LLM response for stage '{stageName}'");
-            await PersistAsync(new LlmResponseCached(current.Version + 1, _creator.Now, stageName, response), cancellationToken).ConfigureAwait(false);
-            _cache.Add(stageName, response);
+            var kept = _texts.Keep(response);
+            await PersistAsync(new LlmResponseCached(current.Version + 1, _creator.Now, stageName, kept), cancellationToken).ConfigureAwait(false);
+            _cache.Add(stageName, kept);
             return true;
         }, cancellationToken);
     }

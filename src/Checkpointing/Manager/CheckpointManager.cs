@@ -30,6 +30,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
     private readonly CheckpointCreator _creator;
     private readonly CheckpointRestorer _restorer;
     private readonly LlmResponseCache _cache = new();
+    private readonly ResponseTexts _texts = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CheckpointOwnership? _ownership;
 
@@ -245,6 +246,7 @@ public sealed partial class CheckpointManager : IAsyncDisposable
         WithGateAsync(async () =>
         {
             var current = RequireWritable($"saving stage '{attempt.StageName}'");
+            attempt = attempt with { LlmResponses = _texts.Keep(attempt.LlmResponses) };
             var stage = _creator.CreateStage(current, attempt);
             await PersistAsync(new StageRecorded(current.Version + 1, _creator.Now, stage), cancellationToken).ConfigureAwait(false);
             foreach (var response in attempt.LlmResponses ?? [])

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Checkpointing.Json;
+using Checkpointing.LlmCache;
 
 namespace Checkpointing;
 
@@ -29,6 +30,26 @@ public sealed record LlmResponse(string Prompt, string Response)
     {
         _storedPrompt = storedPrompt;
         _storedText = storedText;
+    }
+
+    /// <summary>Copies <paramref name="original"/>, with the texts given as stored replacing its decoded ones.</summary>
+    /// <param name="original">The response to copy.</param>
+    /// <param name="storedPrompt">The prompt as stored, or the default value to keep the original's.</param>
+    /// <param name="storedText">The response text as stored, or the default value to keep the original's.</param>
+    private LlmResponse(LlmResponse original, StoredJsonString storedPrompt, StoredJsonString storedText)
+        : this(original)
+    {
+        if (!storedPrompt.IsEmpty)
+        {
+            _prompt = null;
+            _storedPrompt = storedPrompt;
+        }
+
+        if (!storedText.IsEmpty)
+        {
+            _response = null;
+            _storedText = storedText;
+        }
     }
 
     /// <summary>
@@ -89,6 +110,19 @@ public sealed record LlmResponse(string Prompt, string Response)
     /// <summary>Gets whether the response is complete and may be reused: not truncated and not failed.</summary>
     public bool IsReusable => FinishReason is not ("length" or "max_tokens" or "error" or "failed" or "truncated" or "content_filter");
 
+    /// <summary>
+    /// Gives this response with the texts it holds as strings kept in <paramref name="texts"/> instead; the same object
+    /// when it holds none (it was read from a store and not decoded since, or its texts are empty or not valid UTF-16).
+    /// </summary>
+    internal LlmResponse KeepTextsIn(ResponseTexts texts)
+    {
+        var prompt = _storedPrompt.IsEmpty && Volatile.Read(ref _prompt) is { } decodedPrompt ? texts.Store(decodedPrompt) : default;
+        var text = _storedText.IsEmpty && _storedResponse.ValueKind == JsonValueKind.Undefined && Volatile.Read(ref _response) is { } decodedText
+            ? texts.Store(decodedText)
+            : default;
+        return prompt.IsEmpty && text.IsEmpty ? this : new LlmResponse(this, prompt, text);
+    }
+
     /// <summary>Tells whether the prompt is still undecoded in the stored file, and gives it as stored.</summary>
     internal bool TryGetStoredPrompt(out StoredJsonString storedPrompt)
     {
@@ -115,8 +149,7 @@ public sealed record LlmResponse(string Prompt, string Response)
     /// <returns><see langword="true"/> when every property is equal (<see cref="AdditionalProperties"/> by their JSON text).</returns>
     public bool Equals(LlmResponse? other) =>
         other is not null
-        && Prompt == other.Prompt
-        && Response == other.Response
+        && SameTexts(other)
         && Model == other.Model
         && Equals(Usage, other.Usage)
         && FinishReason == other.FinishReason
@@ -124,7 +157,21 @@ public sealed record LlmResponse(string Prompt, string Response)
         && SameJson(AdditionalProperties, other.AdditionalProperties);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Prompt, Response, Model, Usage, FinishReason, RequestKey, AdditionalProperties.Count);
+    public override int GetHashCode() => HashCode.Combine(TextsHash(), Model, Usage, FinishReason, RequestKey, AdditionalProperties.Count);
+
+    /// <summary>Hashes the prompt and response text as <see cref="SameTexts"/> compares them: without decoding stored texts.</summary>
+    internal int TextsHash() => HashCode.Combine(StoredJsonString.TextHash(PromptAsKept()), StoredJsonString.TextHash(TextAsKept()));
+
+    /// <summary>
+    /// Whether both responses have the same prompt and response text, compared as UTF-8 where a text is still stored, so
+    /// that comparing does not decode (and keep) texts nobody reads.
+    /// </summary>
+    internal bool SameTexts(LlmResponse other) =>
+        StoredJsonString.TextEquals(PromptAsKept(), other.PromptAsKept()) && StoredJsonString.TextEquals(TextAsKept(), other.TextAsKept());
+
+    private (StoredJsonString Stored, string? Decoded) PromptAsKept() => TryGetStoredPrompt(out var stored) ? (stored, null) : (default, Prompt);
+
+    private (StoredJsonString Stored, string? Decoded) TextAsKept() => TryGetStoredText(out var stored) ? (stored, null) : (default, Response);
 
     private static bool SameJson(IReadOnlyDictionary<string, JsonElement> a, IReadOnlyDictionary<string, JsonElement> b) =>
         ReferenceEquals(a, b)
