@@ -73,7 +73,7 @@ internal sealed class SqliteCheckpointReader(SqliteDatabase database)
                         connection, transaction, cardId, reader.GetInt64(2), chunks, reader.GetInt64(3), DocumentSource(cardId), cancellationToken).ConfigureAwait(false);
             }
 
-            checkpoint = CheckpointJson.DeserializeCheckpoint(document, DocumentSource(cardId));
+            checkpoint = CheckpointJson.DeserializeStoredCheckpoint(document, DocumentSource(cardId));
         }
 
         using (var command = SqliteDatabase.Command(
@@ -86,7 +86,7 @@ internal sealed class SqliteCheckpointReader(SqliteDatabase database)
                 {
                     var rowVersion = reader.GetInt64(0);
                     var source = $"{database.Path}#checkpoint_changes[card_id='{cardId}', version={rowVersion}]";
-                    var change = CheckpointJson.DeserializeChange(reader.GetFieldValue<byte[]>(1), source);
+                    var change = CheckpointJson.DeserializeStoredChange(reader.GetFieldValue<byte[]>(1), source);
                     if (change.Version != rowVersion)
                     {
                         throw new CheckpointCorruptedException(source, null, $"the change has version {change.Version} in a row of version {rowVersion}");

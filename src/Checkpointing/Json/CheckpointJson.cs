@@ -48,6 +48,24 @@ public static class CheckpointJson
     }
 
     /// <summary>
+    /// Reads a whole checkpoint from a buffer the store hands over for good, as the file store reads its snapshot: the LLM
+    /// texts stay in <paramref name="utf8Json"/> (checked, and decoded only when read), so a large document costs one
+    /// parse of its skeleton instead of tens of MB of strings.
+    /// </summary>
+    /// <param name="utf8Json">The UTF-8 JSON, in an array nobody changes or reuses afterwards.</param>
+    /// <param name="source">Where it came from, named in errors.</param>
+    /// <returns>The checkpoint.</returns>
+    internal static PipelineCheckpoint DeserializeStoredCheckpoint(byte[] utf8Json, string source) =>
+        CheckpointJsonReader.ReadSnapshot(utf8Json, new JsonReadContext(source, DeferResponseText: true)).Checkpoint;
+
+    /// <summary>Reads one change from a buffer the store hands over for good (see <see cref="DeserializeStoredCheckpoint"/>).</summary>
+    /// <param name="utf8Json">The UTF-8 JSON, in an array nobody changes or reuses afterwards.</param>
+    /// <param name="source">Where it came from, named in errors.</param>
+    /// <returns>The change.</returns>
+    internal static CheckpointChange DeserializeStoredChange(byte[] utf8Json, string source) =>
+        ChangeJsonReader.Read(utf8Json, new JsonReadContext(source, DeferResponseText: true));
+
+    /// <summary>
     /// Applies a change read back from a store to the state it was made against, checking that the library could have
     /// written it there: it produces the next version, the run was not completed before it, and its durations add up.
     /// </summary>

@@ -47,8 +47,8 @@ internal readonly struct StoredJsonString
             return Encoding.UTF8.GetString(utf8);
         }
         finally
+        // Stryker disable once Block,Statement : returns buffers to the shared pool, which changes no result
         {
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rented);
         }
     }
@@ -114,10 +114,9 @@ internal readonly struct StoredJsonString
             return x.SequenceEqual(y);
         }
         finally
+        // Stryker disable once Block,Statement : returns buffers to the shared pool, which changes no result
         {
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rentedX);
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rentedY);
         }
     }
@@ -159,15 +158,13 @@ internal readonly struct StoredJsonString
             }
 
             encoded = ArrayPool<byte>.Shared.Rent(utf8.Length);
-            return Utf8.FromUtf16(text, encoded.AsSpan(0, utf8.Length), out var read, out var written, replaceInvalidSequences: false) == OperationStatus.Done
-                && read == text.Length
+            return Utf8.FromUtf16(text, encoded.AsSpan(0, utf8.Length), out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
                 && encoded.AsSpan(0, written).SequenceEqual(utf8);
         }
         finally
+        // Stryker disable once Block,Statement : returns buffers to the shared pool, which changes no result
         {
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rented);
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(encoded);
         }
     }
@@ -181,8 +178,8 @@ internal readonly struct StoredJsonString
             writer.WriteStringValue(utf8);
         }
         finally
+        // Stryker disable once Block,Statement : returns buffers to the shared pool, which changes no result
         {
-            // Stryker disable once Statement : returns a buffer to the shared pool, which changes no result
             Return(rented);
         }
     }

@@ -86,6 +86,25 @@ public sealed class DeferredTextReadTests
             .Be($"Checkpoint file '{File}' is corrupted: document: the file starts with a UTF-8 byte order mark, which checkpoint files never have");
     }
 
+    [Fact]
+    public void StoredDocumentsAndChanges_OfTheDatabaseStores_AreReadDeferred_AndRefusedAsTheOthers()
+    {
+        var utf8 = Encoding.UTF8.GetBytes(PythonStyleCard.Document(PythonStyleCard.Stage("s")));
+        var change = """{"v":2,"t":"2026-04-01T00:00:00+00:00","type":"llm_response","stage_name":"s","response":{"prompt":"p","response":"r"}}"""u8.ToArray();
+
+        var response = CheckpointJson.DeserializeStoredCheckpoint(utf8, "db#doc").StageCheckpoints["s"].LlmResponses[0];
+        var cached = (LlmResponseCached)CheckpointJson.DeserializeStoredChange(change, "db#change");
+
+        response.TryGetStoredText(out _).Should().BeTrue("the store hands the row's bytes over for good");
+        cached.Response.TryGetStoredText(out _).Should().BeTrue();
+        (response.Prompt, response.Response, cached.Response.Response).Should().Be(("a prompt", "an answer", "r"));
+
+        var damaged = Encoding.UTF8.GetBytes(PythonStyleCard.Document(PythonStyleCard.Stage("s", prompt: "\"x \\ud800\"")));
+        var deferred = () => CheckpointJson.DeserializeStoredCheckpoint(damaged, "db#doc");
+        var whole = () => CheckpointJson.DeserializeCheckpoint(damaged, "db#doc");
+        deferred.Should().Throw<CheckpointCorruptedException>().Which.Message.Should().Be(whole.Should().Throw<CheckpointCorruptedException>().Which.Message);
+    }
+
     private static PipelineCheckpoint ReadSnapshot(byte[] utf8, bool defer) =>
         CheckpointJsonReader.ReadSnapshot(utf8, new JsonReadContext(File, DeferResponseText: defer)).Checkpoint;
 }
