@@ -89,8 +89,8 @@ internal sealed class PostgreSqlChangeWriter(
     }
 
     /// <summary>Inserts the change row and bumps the card's version (the first change of a new card stores its whole document).</summary>
-    /// <returns>Whether the change rows now outgrow the document, so that a fold is due.</returns>
-    public Task<bool> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, HeldLease? lease, CancellationToken cancellationToken)
+    /// <returns>Whether the change rows now outgrow the document, so that a fold is due, with the document's generation and the change rows' bytes.</returns>
+    public Task<SavedChange> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, HeldLease? lease, CancellationToken cancellationToken)
     {
         var cardId = checkpoint.CardId;
         var json = CheckpointJson.SerializeChange(change);
@@ -99,7 +99,6 @@ internal sealed class PostgreSqlChangeWriter(
         {
             for (var attempt = 0; ; attempt++)
             {
-                bool? compact;
                 using (var command = new NpgsqlCommand(lease is null ? database.Sql.SaveChangeUnowned : database.Sql.SaveChangeOwned, connection))
                 {
                     command.Parameters.AddWithValue("card", cardId);
@@ -112,12 +111,14 @@ internal sealed class PostgreSqlChangeWriter(
                     command.Parameters.Add(new NpgsqlParameter("stage", NpgsqlDbType.Text) { Value = (object?)stageName ?? DBNull.Value });
                     command.Parameters.Add(new NpgsqlParameter("change", NpgsqlDbType.Json) { Value = json });
                     PostgreSqlFence.Add(command, lease);
-                    compact = await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as bool?;
-                }
-
-                if (compact is { } outgrown)
-                {
-                    return outgrown;
+                    var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        if (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            return new SavedChange(reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
+                        }
+                    }
                 }
 
                 var state = await fence.InspectAsync(connection, cardId, ct).ConfigureAwait(false);
@@ -129,7 +130,7 @@ internal sealed class PostgreSqlChangeWriter(
                 {
                     // Nothing stored yet (version 0): the first change stores the whole checkpoint.
                     await SaveWholeAsync(connection, lease, checkpoint, ct).ConfigureAwait(false);
-                    return false;
+                    return new SavedChange(false, 0, 0);
                 }
 
                 ThrowIfRacing(cardId, attempt);
@@ -207,4 +208,7 @@ internal sealed class PostgreSqlChangeWriter(
             throw new CheckpointException($"Card '{cardId}': the write kept racing with other writers and was given up; nothing was written.");
         }
     }
+
+    /// <summary>A change row as saved: whether a fold is due, and the card's document generation and change rows' bytes right after it.</summary>
+    public readonly record struct SavedChange(bool FoldDue, long DocumentGeneration, long ChangesBytes);
 }

@@ -45,16 +45,37 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
 
         var where = $"{database.Errors.Location} {database.Schema.Name}";
         var source = $"{where}.checkpoints card '{cardId}'";
-        var version = reader.GetInt64(0);
-        var documentVersion = reader.GetInt64(1);
-        var leased = reader.GetBoolean(5);
-        var generation = reader.GetInt64(6);
-        if (reader.IsDBNull(2))
+        var version = reader.GetInt64(Column.Version);
+        var documentVersion = reader.GetInt64(Column.DocumentVersion);
+        var leased = reader.GetBoolean(Column.Leased);
+        var generation = reader.GetInt64(Column.Generation);
+        var chunks = reader.GetInt32(Column.Chunks);
+        var documentBytes = reader.GetInt64(Column.DocumentBytes);
+        byte[] document;
+        bool more;
+        if (chunks == 0)
         {
-            throw new CheckpointCorruptedException(source, null, $"the row names document generation {generation}, which {database.Schema.Documents} does not hold");
+            if (reader.IsDBNull(Column.Document))
+            {
+                throw new CheckpointCorruptedException(source, null, $"the row names document generation {generation}, which {database.Schema.Documents} does not hold");
+            }
+
+            document = reader.GetFieldValue<byte[]>(Column.Document);
+            more = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var assembly = new ChunkedDocument(generation, chunks, documentBytes, $"{source} ({database.Schema.DocumentChunks})");
+            while ((more = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) && reader.GetInt32(Column.Part) == Part.Chunk)
+            {
+                var length = reader.GetBytes(Column.Data, 0, null, 0, 0);
+                var offset = assembly.Reserve(reader.GetInt64(Column.Seq), length);
+                reader.GetBytes(Column.Data, 0, assembly.Buffer, offset, (int)length);
+            }
+
+            document = assembly.Complete();
         }
 
-        var document = reader.GetFieldValue<byte[]>(2);
         var checkpoint = CheckpointJson.DeserializeCheckpoint(document, source);
         if (checkpoint.Version != documentVersion)
         {
@@ -62,11 +83,11 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
         }
 
         long changeBytes = 0;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        for (; more; more = await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var changeVersion = reader.GetInt64(3);
+            var changeVersion = reader.GetInt64(Column.Seq);
             var changeSource = $"{where}.checkpoint_changes card '{cardId}' version {changeVersion}";
-            var json = reader.GetFieldValue<byte[]>(4);
+            var json = reader.GetFieldValue<byte[]>(Column.Change);
             changeBytes += json.Length;
             var change = CheckpointJson.DeserializeChange(json, changeSource);
             if (change.Version != changeVersion)
@@ -87,4 +108,26 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
 
     /// <summary>A card as read, with whether it is leased, the bytes of its change rows and document, and the document's generation.</summary>
     public sealed record LoadedCheckpoint(PipelineCheckpoint Checkpoint, bool Leased, long ChangeBytes, long DocumentBytes, long DocumentGeneration);
+
+    /// <summary>The columns of <see cref="PostgreSqlStatements.Load"/>.</summary>
+    private static class Column
+    {
+        public const int Part = 0;
+        public const int Seq = 1;
+        public const int Version = 2;
+        public const int DocumentVersion = 3;
+        public const int Document = 4;
+        public const int Data = 5;
+        public const int Change = 6;
+        public const int Leased = 7;
+        public const int Generation = 8;
+        public const int Chunks = 9;
+        public const int DocumentBytes = 10;
+    }
+
+    /// <summary>The kinds of row of <see cref="PostgreSqlStatements.Load"/> (column <c>part</c>).</summary>
+    private static class Part
+    {
+        public const int Chunk = 1;
+    }
 }

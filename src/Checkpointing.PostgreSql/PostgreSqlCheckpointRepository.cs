@@ -41,6 +41,7 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
     private readonly PostgreSqlDatabase _database;
     private readonly PostgreSqlCheckpointReader _reader;
     private readonly PostgreSqlChangeWriter _writer;
+    private readonly PostgreSqlDocumentFold _fold;
     private readonly BackgroundFolds _folds;
     private readonly PostgreSqlCardLeases _leases;
     private int _disposed;
@@ -98,8 +99,8 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
         _reader = new PostgreSqlCheckpointReader(_database);
         _writer = new PostgreSqlChangeWriter(_database, fence, configured);
         _leases = new PostgreSqlCardLeases(_database, fence, configured, WorkerId, logger);
-        var fold = new PostgreSqlDocumentFold(_database, _reader, fence, _leases, configured, logger);
-        _folds = new BackgroundFolds(fold.RunAsync, (cardId, exception) => PostgreSqlLog.FoldFailed(logger, cardId, exception));
+        _fold = new PostgreSqlDocumentFold(_database, _reader, fence, _leases, configured, logger);
+        _folds = new BackgroundFolds(_fold.RunAsync, (cardId, exception) => PostgreSqlLog.FoldFailed(logger, cardId, exception));
     }
 
     /// <summary>Gets the newest schema migration this code knows.</summary>
@@ -160,8 +161,10 @@ public sealed class PostgreSqlCheckpointRepository : ICheckpointRepository, IAsy
         ArgumentNullException.ThrowIfNull(applied);
         var cardId = applied.Checkpoint.CardId;
         CardIds.Validate(cardId);
-        if (await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(cardId), cancellationToken).ConfigureAwait(false))
+        var saved = await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, _leases.Find(cardId), cancellationToken).ConfigureAwait(false);
+        if (saved.FoldDue)
         {
+            _fold.Offer(applied.Checkpoint, saved);
             _folds.Request(cardId);
         }
     }

@@ -44,11 +44,20 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Gets or sets the size of the chunks a fold writes its new document in, one short statement (and transaction) each, so
+    /// that a save committing meanwhile waits behind at most one chunk's WAL (tests make it small).
+    /// </summary>
+    internal int FoldChunkBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Gets or sets a fold threshold that ignores the document's size, so that folds run all the time (crash tests).</summary>
     internal long? FoldThresholdOverride { get; set; }
 
     /// <summary>Gets or sets a test hook that a fold awaits after it wrote its new document and before it switches to it (the card).</summary>
     internal Func<string, CancellationToken, Task>? AfterFoldDocumentWritten { get; set; }
+
+    /// <summary>Gets or sets a test hook that a fold awaits after each chunk of its new document (card, chunks written so far).</summary>
+    internal Func<string, int, CancellationToken, Task>? AfterFoldChunk { get; set; }
 
     /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A duration or size is out of range; the message names it.</exception>
@@ -61,5 +70,6 @@ public sealed class PostgreSqlCheckpointRepositoryOptions
         SettingChecks.Positive(type, nameof(LockPollInterval), LockPollInterval);
         SettingChecks.InRange(type, nameof(MinCompactionBytes), MinCompactionBytes, 0, long.MaxValue);
         SettingChecks.NotNull(type, nameof(TimeProvider), TimeProvider);
+        SettingChecks.InRange(type, nameof(FoldChunkBytes), FoldChunkBytes, 1, int.MaxValue);
     }
 }

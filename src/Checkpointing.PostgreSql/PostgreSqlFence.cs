@@ -43,7 +43,9 @@ internal sealed class PostgreSqlFence(PostgreSqlDatabase database, ILogger logge
             reader.GetBoolean(3),
             reader.GetBoolean(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-            reader.IsDBNull(6) ? null : reader.GetInt64(6));
+            reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            reader.GetInt64(7),
+            reader.GetInt64(8));
     }
 
     /// <summary>Raises the error a fenced write that matched no row deserves, if the fence (not the version) refused it.</summary>
@@ -79,5 +81,6 @@ internal sealed class PostgreSqlFence(PostgreSqlDatabase database, ILogger logge
     }
 
     /// <summary>A card's row without its document.</summary>
-    public sealed record CardState(long Version, long Token, string? Owner, bool Leased, bool HasDocument, DateTimeOffset? LeaseExpiresAt, long? DocumentGeneration);
+    public sealed record CardState(
+        long Version, long Token, string? Owner, bool Leased, bool HasDocument, DateTimeOffset? LeaseExpiresAt, long? DocumentGeneration, long DocumentBytes, long ChangesBytes);
 }

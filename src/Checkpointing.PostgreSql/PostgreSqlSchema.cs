@@ -21,6 +21,11 @@ namespace Checkpointing.PostgreSql;
 /// its new document as a row of a new generation while saves go on, then switches to it in one short fenced statement
 /// (<see cref="PostgreSqlDocumentFold"/>); the generation is also the identity that tells the switch whether a whole save,
 /// import, delete or other fold replaced the document meanwhile. Existing documents become generation 0.</item>
+/// <item><b>4</b>: a fold writes its document as <c>checkpoint_document_chunks(card_id, generation, chunk, data bytea)</c>,
+/// ~1 MiB per row and one short statement each, so a save that commits meanwhile waits behind at most one chunk's WAL, not
+/// the whole document's; <c>checkpoints.document_chunks</c> says how many (0: the document is a row of
+/// <c>checkpoint_documents</c>, as whole saves and imports still write it, and as every document stored before schema 4
+/// stays, readable as it was).</item>
 /// </list>
 /// <c>json</c>, not <c>jsonb</c>: it keeps the codec's bytes exactly (key order, numbers as written) and accepts <c>\u0000</c>,
 /// which LLM output can contain and <c>jsonb</c> refuses; the store never queries inside documents.
@@ -28,7 +33,7 @@ namespace Checkpointing.PostgreSql;
 internal sealed partial class PostgreSqlSchema
 {
     /// <summary>The newest migration this code knows.</summary>
-    public const int LatestVersion = 3;
+    public const int LatestVersion = 4;
 
     /// <summary>The statuses of runs that can be resumed, as SQL; a test pins them to <see cref="CheckpointStatusExtensions.IsResumable"/>.</summary>
     internal const string ResumableStatuses = "('active', 'paused', 'resumed', 'failed')";
@@ -48,6 +53,7 @@ internal sealed partial class PostgreSqlSchema
         Checkpoints = Quoted + ".checkpoints";
         Changes = Quoted + ".checkpoint_changes";
         Documents = Quoted + ".checkpoint_documents";
+        DocumentChunks = Quoted + ".checkpoint_document_chunks";
         Migrations = Quoted + ".schema_migrations";
         AdvisoryLockKey = Fnv1a64("Checkpointing.PostgreSql/migrate/" + name);
     }
@@ -66,6 +72,9 @@ internal sealed partial class PostgreSqlSchema
 
     /// <summary>Gets the qualified name of the table of documents (one row per generation; the card's row names the current one).</summary>
     public string Documents { get; }
+
+    /// <summary>Gets the qualified name of the table of folded documents' chunks (one row per chunk of a generation).</summary>
+    public string DocumentChunks { get; }
 
     /// <summary>Gets the qualified name of the table of applied migrations.</summary>
     public string Migrations { get; }
@@ -129,6 +138,16 @@ internal sealed partial class PostgreSqlSchema
             ALTER TABLE {Checkpoints} DROP COLUMN document;
             CREATE INDEX checkpoints_claimable ON {Checkpoints} ((owner_id IS NULL), updated_at, card_id)
                 WHERE document_generation IS NOT NULL AND status IN {ResumableStatuses};
+            """),
+        (4, "folded documents in chunks, so a fold's WAL comes one short statement at a time", $"""
+            CREATE TABLE {DocumentChunks} (
+                card_id text NOT NULL,
+                generation bigint NOT NULL,
+                chunk integer NOT NULL,
+                data bytea NOT NULL,
+                PRIMARY KEY (card_id, generation, chunk)
+            );
+            ALTER TABLE {Checkpoints} ADD COLUMN document_chunks integer NOT NULL DEFAULT 0;
             """),
     ];
 

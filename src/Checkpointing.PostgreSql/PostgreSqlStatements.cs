@@ -18,28 +18,35 @@ internal sealed class PostgreSqlStatements
         var c = schema.Changes;
         var d = schema.Documents;
 
-        // One statement, so one snapshot: the document and the change rows after it are read as of the same moment.
+        var k = schema.DocumentChunks;
+
+        // One statement, so one snapshot: the card's row, its document (one json row, or the bytea chunks of a fold, in
+        // order) and the change rows after it are read as of the same moment. Column "part": 0 the row, 1 a chunk, 2 a change.
         Load = $"""
-            SELECT c.version, c.document_version, d.document, NULL::bigint AS change_version, NULL::json AS change,
-                   (c.owner_id IS NOT NULL AND c.lease_expires_at > now()) AS leased, c.document_generation
-            FROM {t} c LEFT JOIN {d} d ON d.card_id = c.card_id AND d.generation = c.document_generation
+            SELECT 0 AS part, 0::bigint AS seq, c.version, c.document_version, d.document, NULL::bytea AS data, NULL::json AS change,
+                   (c.owner_id IS NOT NULL AND c.lease_expires_at > now()) AS leased, c.document_generation, c.document_chunks, c.document_bytes
+            FROM {t} c LEFT JOIN {d} d ON d.card_id = c.card_id AND d.generation = c.document_generation AND c.document_chunks = 0
             WHERE c.card_id = @card AND c.document_generation IS NOT NULL
             UNION ALL
-            SELECT NULL, NULL, NULL, ch.version, ch.change, NULL, NULL
+            SELECT 1, k.chunk, NULL, NULL, NULL, k.data, NULL, NULL, NULL, NULL, NULL
+            FROM {k} k JOIN {t} c ON c.card_id = k.card_id AND k.generation = c.document_generation
+            WHERE k.card_id = @card AND c.document_chunks > 0
+            UNION ALL
+            SELECT 2, ch.version, NULL, NULL, NULL, NULL, ch.change, NULL, NULL, NULL, NULL
             FROM {c} ch JOIN {t} c ON c.card_id = ch.card_id
             WHERE ch.card_id = @card AND c.document_generation IS NOT NULL AND ch.version > c.document_version
-            ORDER BY change_version NULLS FIRST
+            ORDER BY part, seq
             """;
         Exists = $"SELECT EXISTS (SELECT 1 FROM {t} WHERE card_id = @card AND document_generation IS NOT NULL)";
         List = $"SELECT card_id FROM {t} WHERE document_generation IS NOT NULL";
         Inspect = $"""
             SELECT version, fencing_token, owner_id, (owner_id IS NOT NULL AND lease_expires_at > now()) AS leased,
-                   document_generation IS NOT NULL AS has_document, lease_expires_at, document_generation
+                   document_generation IS NOT NULL AS has_document, lease_expires_at, document_generation, document_bytes, changes_bytes
             FROM {t} WHERE card_id = @card
             """;
 
-        SaveOwned = Save(t, c, d, Owned);
-        SaveUnowned = Save(t, c, d, Unowned);
+        SaveOwned = Save(t, c, d, k, Owned);
+        SaveUnowned = Save(t, c, d, k, Unowned);
         InsertFirst = $"""
             WITH ins AS (
                 INSERT INTO {t} (card_id, version, status, document_generation, document_version, document_bytes, changes_bytes, fencing_token)
@@ -51,16 +58,16 @@ internal sealed class PostgreSqlStatements
             )
             SELECT count(*) FROM ins
             """;
-        ImportOwned = Import(t, c, d, Owned);
-        ImportUnowned = Import(t, c, d, Unowned);
+        ImportOwned = Import(t, c, d, k, Owned);
+        ImportUnowned = Import(t, c, d, k, Unowned);
         SaveChangeOwned = SaveChange(t, c, Owned);
         SaveChangeUnowned = SaveChange(t, c, Unowned);
-        WriteFoldDocument = $"INSERT INTO {d} (card_id, generation, document) VALUES (@card, @generation, @document)";
-        RemoveFoldDocument = $"DELETE FROM {d} WHERE card_id = @card AND generation = @generation";
-        SwitchFoldOwned = SwitchFold(t, c, d, Owned);
-        SwitchFoldUnowned = SwitchFold(t, c, d, Unowned);
-        DeleteOwned = Delete(t, c, d, Owned);
-        DeleteUnowned = Delete(t, c, d, Unowned);
+        WriteFoldChunk = $"INSERT INTO {k} (card_id, generation, chunk, data) VALUES (@card, @generation, @chunk, @data)";
+        RemoveFoldChunks = $"DELETE FROM {k} WHERE card_id = @card AND generation = @generation";
+        SwitchFoldOwned = SwitchFold(t, c, d, k, Owned);
+        SwitchFoldUnowned = SwitchFold(t, c, d, k, Unowned);
+        DeleteOwned = Delete(t, c, d, k, Owned);
+        DeleteUnowned = Delete(t, c, d, k, Unowned);
 
         Acquire = $"""
             INSERT INTO {t} AS c (card_id, version, document_version, fencing_token, owner_id, lease_expires_at)
@@ -119,17 +126,18 @@ internal sealed class PostgreSqlStatements
     /// <summary>Gets <see cref="ImportOwned"/> for a write without ownership.</summary>
     public string ImportUnowned { get; }
 
+    /// <summary>Gets the fenced insert of a change row; returns whether a fold is due, the card's document generation and its change rows' bytes (no row: refused).</summary>
     public string SaveChangeOwned { get; }
 
     public string SaveChangeUnowned { get; }
 
-    /// <summary>Gets the insert of a fold's new document as a generation the card's row does not name yet (no lock on the row).</summary>
-    public string WriteFoldDocument { get; }
+    /// <summary>Gets the insert of one chunk of a fold's new document, a generation the card's row does not name yet (no lock on the row).</summary>
+    public string WriteFoldChunk { get; }
 
-    /// <summary>Gets the delete of a dropped fold's document.</summary>
-    public string RemoveFoldDocument { get; }
+    /// <summary>Gets the delete of a dropped fold's chunks.</summary>
+    public string RemoveFoldChunks { get; }
 
-    /// <summary>Gets the fenced switch of a card to a fold's document, if the card still has the document the fold read (<c>@from</c>).</summary>
+    /// <summary>Gets the fenced switch of a card to a fold's document, if the card still has the document the fold read (<c>@from</c>) and all of the fold's <c>@chunks</c> are there.</summary>
     public string SwitchFoldOwned { get; }
 
     /// <summary>Gets <see cref="SwitchFoldOwned"/> for a write without ownership.</summary>
@@ -155,17 +163,18 @@ internal sealed class PostgreSqlStatements
         "(owner_id IS NULL OR lease_expires_at <= now())",
         "fencing_token = fencing_token + 1, owner_id = NULL, lease_expires_at = NULL");
 
-    private static string Save(string t, string c, string d, Fence fence) =>
-        ReplaceDocument(t, c, d, fence, "version = @version - 1");
+    private static string Save(string t, string c, string d, string k, Fence fence) =>
+        ReplaceDocument(t, c, d, k, fence, "version = @version - 1");
 
-    private static string Import(string t, string c, string d, Fence fence) =>
+    private static string Import(string t, string c, string d, string k, Fence fence) =>
         ReplaceDocument(
-            t, c, d, fence, "CASE WHEN @expected IS NULL THEN document_generation IS NULL ELSE document_generation IS NOT NULL AND version = @expected END");
+            t, c, d, k, fence, "CASE WHEN @expected IS NULL THEN document_generation IS NULL ELSE document_generation IS NOT NULL AND version = @expected END");
 
-    // A whole document: a new generation replaces every other (a running fold's too: its switch is then refused) and the change rows.
-    private static string ReplaceDocument(string t, string c, string d, Fence fence, string condition) => $"""
+    // A whole document: a new generation (one json row) replaces every other, chunked or not (a running fold's too: its switch
+    // is then refused), and the change rows.
+    private static string ReplaceDocument(string t, string c, string d, string k, Fence fence, string condition) => $"""
         WITH upd AS (
-            UPDATE {t} SET version = @version, status = @status, document_generation = @generation, document_version = @version,
+            UPDATE {t} SET version = @version, status = @status, document_generation = @generation, document_chunks = 0, document_version = @version,
                 document_bytes = @document_bytes, changes_bytes = 0, updated_at = now(),
                 created_at = CASE WHEN document_generation IS NULL THEN now() ELSE created_at END, {fence.Set}
             WHERE card_id = @card AND {condition} AND {fence.Where}
@@ -174,6 +183,8 @@ internal sealed class PostgreSqlStatements
             INSERT INTO {d} (card_id, generation, document) SELECT card_id, @generation, @document FROM upd
         ), old AS (
             DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id AND dd.generation <> @generation
+        ), chunks AS (
+            DELETE FROM {k} kk USING upd WHERE kk.card_id = upd.card_id
         ), del AS (
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
         )
@@ -184,33 +195,38 @@ internal sealed class PostgreSqlStatements
         WITH upd AS (
             UPDATE {t} SET version = @version, status = @status, changes_bytes = changes_bytes + @change_bytes, updated_at = now(), {fence.Set}
             WHERE card_id = @card AND version = @version - 1 AND document_generation IS NOT NULL AND {fence.Where}
-            RETURNING card_id, changes_bytes > coalesce(@threshold, greatest(document_bytes, @min_compaction)) AS compact
+            RETURNING card_id, changes_bytes > coalesce(@threshold, greatest(document_bytes, @min_compaction)) AS compact, document_generation, changes_bytes
         ), ins AS (
             INSERT INTO {c} (card_id, version, kind, stage_name, change)
             SELECT card_id, @version, @kind, @stage, @change FROM upd
         )
-        SELECT compact FROM upd
+        SELECT compact, document_generation, changes_bytes FROM upd
         """;
 
-    // Change rows saved during the fold have later versions: they stay, and so do their bytes in changes_bytes.
-    private static string SwitchFold(string t, string c, string d, Fence fence) => $"""
+    // Change rows saved during the fold have later versions: they stay, and so do their bytes in changes_bytes. The count makes
+    // sure every chunk is there (a concurrent fold's switch, a whole save or a delete removes other generations' chunks, but
+    // also moves document_generation on, so @from alone refuses those; the count is the belt to those braces).
+    private static string SwitchFold(string t, string c, string d, string k, Fence fence) => $"""
         WITH upd AS (
-            UPDATE {t} SET document_generation = @generation, document_version = @version, document_bytes = @document_bytes,
+            UPDATE {t} SET document_generation = @generation, document_chunks = @chunks, document_version = @version, document_bytes = @document_bytes,
                 changes_bytes = greatest(changes_bytes - @folded_bytes, 0), {fence.Set}
             WHERE card_id = @card AND document_generation = @from AND {fence.Where}
+              AND (SELECT count(*) FROM {k} WHERE card_id = @card AND generation = @generation) = @chunks
             RETURNING card_id
         ), del AS (
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id AND ch.version <= @version
         ), old AS (
-            DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id AND dd.generation <> @generation
+            DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id
+        ), chunks AS (
+            DELETE FROM {k} kk USING upd WHERE kk.card_id = upd.card_id AND kk.generation <> @generation
         )
         SELECT count(*) FROM upd
         """;
 
     // The self-join locks the row and reads whether a document existed before the update clears it.
-    private static string Delete(string t, string c, string d, Fence fence) => $"""
+    private static string Delete(string t, string c, string d, string k, Fence fence) => $"""
         WITH upd AS (
-            UPDATE {t} c SET version = 0, status = NULL, document_generation = NULL, document_version = 0, document_bytes = 0, changes_bytes = 0,
+            UPDATE {t} c SET version = 0, status = NULL, document_generation = NULL, document_chunks = 0, document_version = 0, document_bytes = 0, changes_bytes = 0,
                 updated_at = now(), {fence.Set}
             FROM (SELECT card_id, document_generation IS NOT NULL AS existed FROM {t} WHERE card_id = @card FOR UPDATE) old
             WHERE c.card_id = old.card_id AND {fence.Where}
@@ -219,6 +235,8 @@ internal sealed class PostgreSqlStatements
             DELETE FROM {c} ch USING upd WHERE ch.card_id = upd.card_id
         ), docs AS (
             DELETE FROM {d} dd USING upd WHERE dd.card_id = upd.card_id
+        ), chunks AS (
+            DELETE FROM {k} kk USING upd WHERE kk.card_id = upd.card_id
         )
         SELECT existed FROM upd
         """;

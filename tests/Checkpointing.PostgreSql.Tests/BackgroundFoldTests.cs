@@ -1,4 +1,5 @@
 using Checkpointing.PostgreSql.Tests.Support;
+using static Checkpointing.PostgreSql.Tests.Support.FoldCards;
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
@@ -34,48 +35,27 @@ public sealed class BackgroundFoldTests : IAsyncLifetime
     [Fact]
     public async Task Saves_CompleteWhileABackgroundFoldIsHeldBeforeItsSwitch()
     {
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var repository = NewRepository(FoldingOptions(async (_, cancellationToken) =>
-        {
-            if (held.TrySetResult())
-            {
-                await release.Task.WaitAsync(cancellationToken);
-            }
-        }));
-        var checkpoint = CheckpointSamples.Minimal("CARD-1");
+        var fold = new HeldFold();
+        var repository = NewRepository(FoldingOptions((_, cancellationToken) => fold.HoldAsync(cancellationToken)));
+        PipelineCheckpoint checkpoint;
         try
         {
-            await repository.SaveAsync(checkpoint);
-            // Save until the change rows outgrow the document: that save starts a background fold, which then holds.
-            for (var i = 0; !held.Task.IsCompleted && i < 1000; i++)
-            {
-                checkpoint = await SaveResponseAsync(repository, checkpoint, $"before {i}");
-            }
-
-            await held.Task.WaitAsync(HangGuard);
-
-            // The fold has written its document and waits before the switch; the saves below must not wait for it.
-            for (var i = 0; i < 30; i++)
-            {
-                checkpoint = await SaveResponseAsync(repository, checkpoint, $"during {i}").WaitAsync(HangGuard);
-            }
-
-            release.Task.IsCompleted.Should().BeFalse("every save above returned while the fold was still held");
+            // The fold has written its document and waits before the switch; the saves during it must not wait for it.
+            checkpoint = await fold.SaveAroundAsync(repository, CheckpointSamples.Minimal("CARD-1"), during: 30);
             (await StrayDocumentsAsync("CARD-1")).Should().Be(1, "the held fold's document is written and not switched in");
             (await NewRepository().LoadAsync("CARD-1")).ShouldMatch(checkpoint, "a reader sees every save while the fold runs");
         }
         finally
         {
-            // A failed assertion must not leave the fold held: dispose waits for it.
-            release.TrySetResult();
+            fold.Release();
         }
 
         await repository.CompactAsync("CARD-1");
 
         (await CountAsync("checkpoint_changes")).Should().Be(0, "CompactAsync waited for the fold and folded what came after it");
         (await StrayDocumentsAsync("CARD-1")).Should().Be(0);
-        (await CountAsync("checkpoint_documents")).Should().Be(1);
+        (await CountAsync("checkpoint_documents")).Should().Be(0, "a folded document is stored in chunks");
+        (await ChunkGenerationsAsync()).Should().Be(1);
         (await ChangesBytesAsync("CARD-1")).Should().Be(0);
         (await NewRepository().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
     }
@@ -95,8 +75,8 @@ public sealed class BackgroundFoldTests : IAsyncLifetime
             (await StrayDocumentsAsync("CARD-1")).Should().Be(0, "a fold that failed removes the document it wrote");
         }
 
-        // A killed fold cannot clean up: its document stays, a generation no card names, which load ignores.
-        await _server.ExecuteAsync($"INSERT INTO \"{_schema}\".checkpoint_documents (card_id, generation, document) VALUES ('CARD-1', 42, '{{\"left\":\"by a killed fold\"}}')");
+        // A killed fold cannot clean up: its chunks stay, a generation no card names, which load ignores.
+        await _server.ExecuteAsync($"INSERT INTO \"{_schema}\".checkpoint_document_chunks (card_id, generation, chunk, data) VALUES ('CARD-1', 42, 0, '\\x7b22')");
         (await NewRepository().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
 
         var next = NewRepository(new PostgreSqlCheckpointRepositoryOptions { MinCompactionBytes = 0 });
@@ -265,27 +245,10 @@ public sealed class BackgroundFoldTests : IAsyncLifetime
         error.Message.Should().Contain("generation").And.Contain("CARD-1");
     }
 
+    private Task<long> ChunkGenerationsAsync() => _server.ScalarAsync<long>($"SELECT count(DISTINCT (card_id, generation)) FROM \"{_schema}\".checkpoint_document_chunks");
+
     private static PostgreSqlCheckpointRepositoryOptions FoldingOptions(Func<string, CancellationToken, Task> afterWrite) =>
         new() { MinCompactionBytes = 0, AfterFoldDocumentWritten = afterWrite };
-
-    private static async Task<PipelineCheckpoint> SaveResponseAsync(PostgreSqlCheckpointRepository repository, PipelineCheckpoint checkpoint, string prompt)
-    {
-        var applied = new AppliedChange(checkpoint, new LlmResponseCached(checkpoint.Version + 1, CheckpointSamples.At(1), "stage", CheckpointSamples.Response(prompt)));
-        await repository.SaveChangeAsync(applied);
-        return applied.Checkpoint;
-    }
-
-    private static async Task<PipelineCheckpoint> SaveManyAsync(PostgreSqlCheckpointRepository repository, string cardId, int changes)
-    {
-        var checkpoint = CheckpointSamples.Minimal(cardId);
-        await repository.SaveAsync(checkpoint);
-        for (var i = 0; i < changes; i++)
-        {
-            checkpoint = await SaveResponseAsync(repository, checkpoint, $"prompt {i}");
-        }
-
-        return checkpoint;
-    }
 
     private PostgreSqlCheckpointRepository NewRepository(PostgreSqlCheckpointRepositoryOptions? options = null)
     {

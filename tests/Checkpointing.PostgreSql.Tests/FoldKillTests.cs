@@ -10,8 +10,9 @@ namespace Checkpointing.PostgreSql.Tests;
 
 /// <summary>
 /// A child process caches LLM responses as fast as it can while its store folds the change rows in the background all
-/// the time; the test kills it with SIGKILL, mostly while a fold has written its new document and not switched to it, and
-/// after every kill checks that every save the child reported as returned is stored, and that the next owner goes on.
+/// the time; the test kills it with SIGKILL, mostly while a fold has written some of its new document's chunks or all of
+/// them and not switched to it, and after every kill checks that every save the child reported as returned is stored, and
+/// that the next owner goes on.
 /// </summary>
 public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -34,6 +35,7 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
         var reported = new SortedSet<long>();
         var lastLoaded = 0L;
         var midFold = 0;
+        var betweenChunks = 0;
         IReadOnlySet<long> leftover = new HashSet<long>();
         for (var run = 0; run < Kills; run++)
         {
@@ -59,6 +61,11 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             leftover = stray;
+            if (lines.LastOrDefault(l => l is FoldLoopScenario.ChunkLine or FoldLoopScenario.WrittenLine) == FoldLoopScenario.ChunkLine)
+            {
+                betweenChunks++;
+            }
+
             foreach (var line in lines.Where(l => l.StartsWith("saved ", StringComparison.Ordinal)))
             {
                 reported.Add(long.Parse(line["saved ".Length..], CultureInfo.InvariantCulture));
@@ -74,9 +81,11 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
             await ExpireLeaseAsync();
         }
 
-        output.WriteLine($"{Kills} kills, {midFold} of them with a new fold's document written and not switched in; {reported.Count} saves reported; final version {lastLoaded}");
+        output.WriteLine(
+            $"{Kills} kills, {midFold} of them with a new fold's chunks written and not switched in, {betweenChunks} of them between two chunks; {reported.Count} saves reported; final version {lastLoaded}");
         reported.Count.Should().BeGreaterThan(Kills * 4, "the children must get real work done between kills for the test to mean anything");
         midFold.Should().BeGreaterThanOrEqualTo(Kills / 3, "kills must land while a fold is under way, or the test proves nothing about them");
+        betweenChunks.Should().BeGreaterThanOrEqualTo(Kills / 5, "kills must land between two chunks of a fold, or the test proves nothing about them");
 
         // A last owner takes the card, folds what the killed folds left and reads everything.
         await using var owner = NewRepository();

@@ -45,7 +45,7 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
         (await upgraded.LoadAsync("OLD-COMPLETED")).ShouldMatch(completed, "the completed v1 card after the upgrade");
         (await upgraded.ListCardIdsAsync()).Should().Contain(["OLD-RESUMABLE", "OLD-COMPLETED"]);
         (await _server.ScalarAsync<int[]>($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations"))
-            .Should().Equal(1, 2, 3);
+            .Should().Equal(1, 2, 3, 4);
         (await _server.ScalarAsync<long>($"SELECT changes_bytes FROM \"{_schema}\".checkpoints WHERE card_id = 'OLD-RESUMABLE'"))
             .Should().Be(changes.Sum(c => (long)CheckpointJson.SerializeChange(c).Length), "migration 2 back-fills the size of the change rows");
 
@@ -93,7 +93,7 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
         (await upgraded.LoadAsync("V2-CARD")).ShouldMatch(expected, "the schema-2 card after the upgrade");
         (await upgraded.ExistsAsync("V2-DELETED")).Should().BeFalse();
         (await upgraded.ListCardIdsAsync()).Should().Equal("V2-CARD");
-        (await _server.ScalarAsync<int[]>($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations")).Should().Equal(1, 2, 3);
+        (await _server.ScalarAsync<int[]>($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations")).Should().Equal(1, 2, 3, 4);
         (await ColumnsAsync()).Should().Contain("document_generation").And.NotContain("document", "documents live in checkpoint_documents now");
         (await _server.ScalarAsync<string>("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'checkpoints_claimable'", _schema))
             .Should().Contain("document_generation IS NOT NULL", "the index of claimable cards is rebuilt on the new column");
@@ -105,11 +105,50 @@ public sealed class MigrationAndErrorTests : IAsyncLifetime
         }
 
         (await _server.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema}\".checkpoint_changes")).Should().Be(0);
-        (await _server.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema}\".checkpoint_documents")).Should().Be(1, "the fold replaced generation 0");
+        (await _server.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema}\".checkpoint_documents")).Should().Be(0, "the fold replaced generation 0 by chunks");
         (await _server.ScalarAsync<long>($"SELECT document_generation FROM \"{_schema}\".checkpoints WHERE card_id = 'V2-CARD'")).Should().NotBe(0);
         (await NewRepository().LoadAsync("V2-CARD")).ShouldMatch(expected, "after a fold on the upgraded schema");
         await using var deleted = await upgraded.AcquireOwnershipAsync("V2-DELETED", TimeSpan.Zero);
         deleted.FencingToken.Should().BeGreaterThan(5);
+    }
+
+    [Fact]
+    public async Task DatabaseOfSchemaVersion3_KeepsItsWholeDocumentReadable_AndTheNextFoldWritesChunks()
+    {
+        // A schema-3 card: its document a json row of checkpoint_documents (generation 77, as a schema-3 fold left it) and change rows.
+        await using (var v2 = NewRepository())
+        {
+            await v2.MigrateToAsync(2, CancellationToken.None);
+        }
+
+        var document = Samples.Checkpoint("V3-CARD", responses: 3);
+        CheckpointChange[] changes = [new LlmResponseCached(2, Samples.At(11), "analyze", Samples.Response("analyze: ahead"))];
+        var expected = changes.Aggregate(document, (checkpoint, change) => change.ApplyTo(checkpoint));
+        await InsertV1Async(document, expected, changes);
+        await using (var v3 = NewRepository())
+        {
+            await v3.MigrateToAsync(3, CancellationToken.None);
+        }
+
+        await _server.ExecuteAsync($"""
+            UPDATE "{_schema}".checkpoint_documents SET generation = 77;
+            UPDATE "{_schema}".checkpoints SET document_generation = 77;
+            """);
+
+        var upgraded = NewRepository();
+        (await upgraded.LoadAsync("V3-CARD")).ShouldMatch(expected, "the schema-3 card after the upgrade");
+        (await _server.ScalarAsync<int[]>($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations")).Should().Equal(1, 2, 3, 4);
+        (await _server.ScalarAsync<int>($"SELECT document_chunks FROM \"{_schema}\".checkpoints")).Should().Be(0, "an existing document stays a whole json row");
+
+        await using (var ownership = await upgraded.AcquireOwnershipAsync("V3-CARD", TimeSpan.Zero))
+        {
+            await upgraded.CompactAsync("V3-CARD");
+        }
+
+        (await _server.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema}\".checkpoint_documents")).Should().Be(0, "the fold's switch removed the json row");
+        (await _server.ScalarAsync<int>($"SELECT document_chunks FROM \"{_schema}\".checkpoints")).Should().BeGreaterThan(0);
+        (await _server.ScalarAsync<long>($"SELECT document_generation FROM \"{_schema}\".checkpoints")).Should().NotBe(77);
+        (await NewRepository().LoadAsync("V3-CARD")).ShouldMatch(expected, "after a fold into chunks on the upgraded schema");
     }
 
     [Fact]

@@ -206,9 +206,14 @@ public sealed class StoreTests : IAsyncLifetime
     {
         await using var command = _server.DataSource.CreateCommand(
             $"""
-            SELECT c.version, c.document_version, c.status, d.document::text, c.document_bytes, c.changes_bytes
-            FROM "{_schema}".checkpoints c JOIN "{_schema}".checkpoint_documents d ON d.card_id = c.card_id AND d.generation = c.document_generation
-            WHERE c.card_id = $1
+            SELECT c.version, c.document_version, c.status,
+                   coalesce(d.document::text, (
+                       SELECT convert_from(string_agg(k.data, ''::bytea ORDER BY k.chunk), 'UTF8') FROM "{_schema}".checkpoint_document_chunks k
+                       WHERE k.card_id = c.card_id AND k.generation = c.document_generation)),
+                   c.document_bytes, c.changes_bytes
+            FROM "{_schema}".checkpoints c
+            LEFT JOIN "{_schema}".checkpoint_documents d ON d.card_id = c.card_id AND d.generation = c.document_generation AND c.document_chunks = 0
+            WHERE c.card_id = $1 AND c.document_generation IS NOT NULL
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = cardId });
         await using var reader = await command.ExecuteReaderAsync();

@@ -9,11 +9,21 @@ namespace Checkpointing.PostgreSql.Tests.Support;
 /// <summary>
 /// The child of the fold kill test: takes the card, then caches LLM responses as fast as it can, printing
 /// <c>saved VERSION</c> after each returned save, until it is killed. Its store folds the change rows whenever they pass
-/// 8 KB, and each fold waits up to 20 ms between writing its new document and switching to it (a slow fold, as on a
-/// large document), so that most kills land while a fold is under way.
+/// 8 KB, writes each new document in <see cref="ChunkBytes"/> chunks (printing <c>fold-chunk</c> after each) and waits up
+/// to 20 ms between its last chunk and its switch (printing <c>fold-written</c> first), so that most kills land while a
+/// fold is under way, between two chunks or before the switch.
 /// </summary>
 public static class FoldLoopScenario
 {
+    /// <summary>The size of the chunks the child's folds write (small, so a fold has many).</summary>
+    public const int ChunkBytes = 8 * 1024;
+
+    /// <summary>The line the child prints after each chunk a fold wrote.</summary>
+    public const string ChunkLine = "fold-chunk";
+
+    /// <summary>The line the child prints once a fold wrote its last chunk, before it switches.</summary>
+    public const string WrittenLine = "fold-written";
+
     private static readonly TimeSpan SafetyLimit = TimeSpan.FromMinutes(3);
 
     /// <summary>The prompt the child caches at a version.</summary>
@@ -28,7 +38,17 @@ public static class FoldLoopScenario
             {
                 Schema = schema,
                 FoldThresholdOverride = 8 * 1024,
-                AfterFoldDocumentWritten = (_, cancellationToken) => Task.Delay(Random.Shared.Next(0, 21), cancellationToken),
+                FoldChunkBytes = ChunkBytes,
+                AfterFoldChunk = (_, _, _) =>
+                {
+                    Console.WriteLine(ChunkLine);
+                    return Task.CompletedTask;
+                },
+                AfterFoldDocumentWritten = (_, cancellationToken) =>
+                {
+                    Console.WriteLine(WrittenLine);
+                    return Task.Delay(Random.Shared.Next(0, 21), cancellationToken);
+                },
             };
             var repository = new PostgreSqlCheckpointRepository(dataSource, options);
             await using (repository)
