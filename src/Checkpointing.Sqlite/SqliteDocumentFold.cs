@@ -46,12 +46,12 @@ internal sealed class SqliteDocumentFold(
             return FoldOutcome.NothingToFold;
         }
 
-        var document = CheckpointJson.SerializeCheckpoint(folded.Checkpoint);
+        // Pooled segments of about a chunk each: no array the size of the document, nor the copies a growing one makes.
+        using var document = DocumentChunkWriter.Serialize(folded.Checkpoint, options.FoldChunkBytes);
         var generation = NewDocumentId();
         var chunks = 0;
-        for (var offset = 0; offset < document.Length; offset += options.FoldChunkBytes)
+        foreach (var chunk in document.Chunks())
         {
-            var chunk = document.AsMemory(offset, Math.Min(options.FoldChunkBytes, document.Length - offset));
             await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
             database.WalCheckpoints.Committed(chunk.Length);
             chunks++;
@@ -61,7 +61,7 @@ internal sealed class SqliteDocumentFold(
             }
         }
 
-        if (!await SwitchAsync(folded, generation, chunks, document.Length, cancellationToken).ConfigureAwait(false))
+        if (!await SwitchAsync(folded, generation, chunks, checked((int)document.Length), cancellationToken).ConfigureAwait(false))
         {
             SqliteLog.FoldAbandoned(logger, cardId, folded.Checkpoint.Version);
             await database.ExecuteAsync(

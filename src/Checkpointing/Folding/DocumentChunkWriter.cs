@@ -1,7 +1,7 @@
 using System.Buffers;
 using Checkpointing.Json;
 
-namespace Checkpointing.PostgreSql;
+namespace Checkpointing.Folding;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> that a fold serializes its new document into, in pooled segments of about a chunk

@@ -1,10 +1,11 @@
-using Checkpointing.PostgreSql.Tests.Support;
+using Checkpointing.Folding;
+using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
 
-namespace Checkpointing.PostgreSql.Tests;
+namespace Checkpointing.Tests.Folding;
 
-/// <summary>The pooled segments a fold serializes into give back exactly the serializer's bytes, in chunks no larger than asked.</summary>
+/// <summary>The pooled segments a database store's fold serializes into give back exactly the serializer's bytes, in chunks no larger than asked.</summary>
 public sealed class DocumentChunkWriterTests
 {
     [Theory]
@@ -14,7 +15,14 @@ public sealed class DocumentChunkWriterTests
     [InlineData(1 << 20)]
     public void Chunks_AreTheSerializedDocument_InOrder_EachAtMostTheChunkSize(int chunkBytes)
     {
-        var checkpoint = Samples.Checkpoint("CARD-1", responses: 40, responseBytes: 3000);
+        var stage = CheckpointSamples.Checkpoint("CARD-1").StageCheckpoints.Values.First();
+        var checkpoint = CheckpointSamples.Checkpoint("CARD-1") with
+        {
+            StageCheckpoints = new Dictionary<string, StageCheckpoint>(StringComparer.Ordinal)
+            {
+                [stage.StageName] = stage with { LlmResponses = [.. Enumerable.Range(0, 40).Select(i => CheckpointSamples.LargeResponse($"prompt {i}", 3000))] },
+            },
+        };
         var expected = CheckpointJson.SerializeCheckpoint(checkpoint);
 
         using var writer = DocumentChunkWriter.Serialize(checkpoint, chunkBytes);
