@@ -76,7 +76,7 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
             document = assembly.Complete();
         }
 
-        var checkpoint = CheckpointJson.DeserializeCheckpoint(document, source);
+        var checkpoint = CheckpointJson.DeserializeStoredCheckpoint(document, source);
         if (checkpoint.Version != documentVersion)
         {
             throw new CheckpointCorruptedException(source, null, $"the document is at version {checkpoint.Version} but the row says {documentVersion}");
@@ -89,7 +89,7 @@ internal sealed class PostgreSqlCheckpointReader(PostgreSqlDatabase database)
             var changeSource = $"{where}.checkpoint_changes card '{cardId}' version {changeVersion}";
             var json = reader.GetFieldValue<byte[]>(Column.Change);
             changeBytes += json.Length;
-            var change = CheckpointJson.DeserializeChange(json, changeSource);
+            var change = CheckpointJson.DeserializeStoredChange(json, changeSource);
             if (change.Version != changeVersion)
             {
                 throw new CheckpointCorruptedException(changeSource, null, $"the change has version {change.Version} in a row of version {changeVersion}");

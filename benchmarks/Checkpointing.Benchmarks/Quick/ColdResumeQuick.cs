@@ -80,13 +80,17 @@ internal static class ColdResumeQuick
     }
 
     /// <summary>
-/// The child's side: resume, then print <c>ready</c>, how long ResumeAsync took, the JIT's method count and time, which
-/// Checkpointing.dll ran, the gen 0/1/2 collection counts, the GC pause total and the CPU time the process used (all
-/// threads, start-up included); exit (the caller times the whole process).
-/// </summary>
+    /// The child's side: resume, then print <c>ready</c>, how long ResumeAsync took, the JIT's method count and time, the
+    /// gen 0/1/2 collection counts, the GC pause total and the CPU time the process used (all threads, start-up
+    /// included); then, on a second line, which Checkpointing.dll ran and how many exceptions were thrown by then (worked out after the first line, which stops the
+    /// caller's clock: reading the image's headers loads and JITs System.Reflection.Metadata, no part of a resume). Exit
+    /// (the caller times the whole process).
+    /// </summary>
     public static async Task<int> RunChildAsync(string directory)
     {
         var start = Stopwatch.GetTimestamp();
+        var exceptions = 0;
+        AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref exceptions);
         var manager = new CheckpointManager(Workload.CardId, new CheckpointManagerOptions { CheckpointDirectory = directory });
         await using (manager)
         {
@@ -97,9 +101,11 @@ internal static class ColdResumeQuick
             }
 
             var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            var thrown = exceptions;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"ready {elapsed:R} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:R} {AssemblyImage.KindOf(typeof(CheckpointManager).Assembly.Location)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {GC.GetTotalPauseDuration().TotalMilliseconds:R} {Environment.CpuUsage.TotalTime.TotalMilliseconds:R}"));
+                $"ready {elapsed:R} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:R} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {GC.GetTotalPauseDuration().TotalMilliseconds:R} {Environment.CpuUsage.TotalTime.TotalMilliseconds:R}"));
+            Console.WriteLine($"image {AssemblyImage.KindOf(typeof(CheckpointManager).Assembly.Location)} exceptions-thrown-by-ready {thrown}");
         }
 
         return 0;
@@ -117,26 +123,29 @@ internal static class ColdResumeQuick
         using var child = Process.Start(start)!;
         var line = await child.StandardOutput.ReadLineAsync();
         var total = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var imageLine = await child.StandardOutput.ReadLineAsync();
         await child.WaitForExitAsync();
-        if (line is null || !line.StartsWith("ready ", StringComparison.Ordinal) || child.ExitCode != 0)
+        if (line is null || !line.StartsWith("ready ", StringComparison.Ordinal) || imageLine is null || !imageLine.StartsWith("image ", StringComparison.Ordinal)
+            || child.ExitCode != 0)
         {
-            throw new InvalidOperationException($"The resume child failed (exit code {child.ExitCode}, first line '{line}').");
+            throw new InvalidOperationException($"The resume child failed (exit code {child.ExitCode}, lines '{line}', '{imageLine}').");
+        }
+
+        var kind = imageLine.Split(' ')[1];
+        var expected = image == ChildImage.ReadyToRun ? "ReadyToRun" : "IL";
+        if (kind != expected)
+        {
+            throw new InvalidOperationException($"The resume child loaded a Checkpointing.dll with {kind} code; it was to run {expected}.");
         }
 
         var parts = line.Split(' ');
-        var expected = image == ChildImage.ReadyToRun ? "ReadyToRun" : "IL";
-        if (parts[4] != expected)
-        {
-            throw new InvalidOperationException($"The resume child loaded a Checkpointing.dll with {parts[4]} code; it was to run {expected}.");
-        }
-
         return new ChildResult(
             total,
             double.Parse(parts[1], CultureInfo.InvariantCulture),
             double.Parse(parts[2], CultureInfo.InvariantCulture),
             double.Parse(parts[3], CultureInfo.InvariantCulture),
-            parts[4],
-            double.Parse(parts[9], CultureInfo.InvariantCulture));
+            kind,
+            double.Parse(parts[8], CultureInfo.InvariantCulture));
     }
 
     private static string DotnetHost()

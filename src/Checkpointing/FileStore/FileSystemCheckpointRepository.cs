@@ -71,7 +71,16 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository, IAsy
         var paths = CardPaths.For(Directory, cardId);
         if (_owned.TryGetValue(paths.BaseName, out var session))
         {
-            return await WithGateAsync(session, s => s.LoadAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+            // The gate inline rather than through WithGateAsync: one state machine fewer on a resume's path.
+            await session.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await session.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                session.Gate.Release();
+            }
         }
 
         // Without the lock, an owner may be writing while this reads. A read is not atomic with a write: it can copy a

@@ -99,7 +99,12 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// everything but their texts, and checks each text it cuts. Outside strings only structure matters here; the parse
     /// of the skeleton checks the rest.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per document: optimized from the first call, even in a fresh process
+    /// <remarks>
+    /// Not marked AggressiveOptimization, unlike <see cref="StringEnd"/>: crossgen2 leaves such methods out of the
+    /// ReadyToRun image, so a fresh process would JIT this large one (and the helpers only it calls) before its first
+    /// resume. Precompiled, it runs optimized from the first call; without an image, on-stack replacement optimizes its
+    /// loop, which runs once per document.
+    /// </remarks>
     private bool Scan(Role root)
     {
         var utf8 = _document.Span;
@@ -206,7 +211,12 @@ internal sealed class LlmTextSkeleton : IDisposable
     /// Finds the closing quote of the string that starts at <paramref name="start"/>; -1 when there is none, or, when
     /// <paramref name="check"/> is set, when the string holds a control character or an escape JSON does not allow.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hottest loop of a resume: never run as tier-0 code
+    /// <remarks>
+    /// AggressiveOptimization, so not in the ReadyToRun image: a fresh process JITs this small method, at full opts.
+    /// Called once per string, it would otherwise run as tier-0 code for a whole resume wherever there is no image
+    /// (its loop ends within each call, so on-stack replacement does not help).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int StringEnd(ReadOnlySpan<byte> utf8, int start, bool check)
     {
         var position = start + 1;

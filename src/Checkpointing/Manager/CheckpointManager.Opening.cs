@@ -54,7 +54,7 @@ public sealed partial class CheckpointManager
         {
             var resumeStarted = _options.TimeProvider.GetTimestamp();
             await EnsureOwnershipAsync(cancellationToken).ConfigureAwait(false);
-            var stored = await _restorer.LoadResumableAsync(CardId, cancellationToken).ConfigureAwait(false);
+            var stored = _restorer.ResumableOrNull(CardId, await _repository.LoadAsync(CardId, cancellationToken).ConfigureAwait(false));
             return stored is null ? null : await ResumeCoreAsync(stored, resumeStarted, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 

@@ -31,19 +31,15 @@ internal sealed class CheckpointRestorer
             return false;
         }
 
-        if (!IsResumable(stored))
-        {
-            Log.NotResumable(_logger, cardId, stored is null ? "none is stored" : $"its status is {stored.Status}");
-            return false;
-        }
-
-        return true;
+        return ResumableOrNull(cardId, stored) is not null;
     }
 
-    /// <summary>Loads the stored run if it can be resumed; an unreadable one raises its error.</summary>
-    public async Task<PipelineCheckpoint?> LoadResumableAsync(string cardId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns <paramref name="stored"/> if it can be resumed, else logs why not and returns <see langword="null"/>.
+    /// Synchronous: the caller's own await loads it, so a resume suspends one state machine fewer.
+    /// </summary>
+    public PipelineCheckpoint? ResumableOrNull(string cardId, PipelineCheckpoint? stored)
     {
-        var stored = await _repository.LoadAsync(cardId, cancellationToken).ConfigureAwait(false);
         if (IsResumable(stored))
         {
             return stored;

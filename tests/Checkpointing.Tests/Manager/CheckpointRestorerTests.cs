@@ -33,15 +33,15 @@ public sealed class CheckpointRestorerTests
         (await File.ReadAllTextAsync(path)).Should().Be("{\"checkpoint_id\": \"x\", \"card_id\": ");
     }
 
-    [Fact]
-    public async Task LoadResumableAsync_UnreadableCheckpoint_Throws()
+    [Theory]
+    [InlineData(CheckpointStatus.Paused, true)]
+    [InlineData(CheckpointStatus.Completed, false)]
+    public void ResumableOrNull_PassesOnlyAResumableRun(CheckpointStatus status, bool passes)
     {
-        using var temp = new TempDirectory();
-        await File.WriteAllTextAsync(temp.Combine("CARD-1.json"), "not json");
-        var restorer = new CheckpointRestorer(new FileSystemCheckpointRepository(temp.Path), NullLogger.Instance);
+        var stored = Stages.Checkpoint() with { Status = status };
+        var restorer = new CheckpointRestorer(new InMemoryCheckpointRepository(), NullLogger.Instance);
 
-        var act = () => restorer.LoadResumableAsync("CARD-1", CancellationToken.None);
-
-        await act.Should().ThrowAsync<CheckpointCorruptedException>().WithMessage("*CARD-1.json*");
+        restorer.ResumableOrNull("CARD-1", stored).Should().BeSameAs(passes ? stored : null);
+        restorer.ResumableOrNull("CARD-1", null).Should().BeNull();
     }
 }
