@@ -10,7 +10,8 @@ namespace Checkpointing.Benchmarks.Quick;
 /// just before the process starts to that line (runtime start-up, JIT and all), beside a warm resume of the same files
 /// in this process (after a warm-up). Every sample restores the files first, so the page cache is warm for both.
 /// The child runs Checkpointing.dll as the package ships it for linux-x64 (the ReadyToRun image), and, in turns with
-/// it, as IL: both kinds side by side in one run. The child says which kind it loaded.
+/// it, as IL: both kinds side by side in one run. The child says which kind it loaded. When a NativeAOT-compiled child
+/// has been published (benchmarks/Checkpointing.ResumeChild.Aot), it takes turns too, on an extra line for comparison.
 /// </summary>
 internal static class ColdResumeQuick
 {
@@ -24,6 +25,16 @@ internal static class ColdResumeQuick
         if (images.Length == 1)
         {
             Report.Line("no ReadyToRun image beside the benchmark (it is built for linux-x64 only): the child runs the IL build only");
+        }
+
+        // For comparison only, after the others: a child compiled ahead of time, when one has been published.
+        if (ResumeChildApps.NativeAotChild is null)
+        {
+            Report.Line($"no NativeAOT resume child (for comparison only; publish it with {ResumeChildApps.NativeAotPublishCommand}, which needs clang)");
+        }
+        else
+        {
+            images = [.. images, ChildImage.NativeAot];
         }
 
         foreach (var (layout, history) in histories)
@@ -59,9 +70,12 @@ internal static class ColdResumeQuick
             foreach (var image in images)
             {
                 var child = children[image];
+                var what = image == ChildImage.NativeAot
+                    ? "NativeAOT-compiled child (for comparison only: not what the package ships, no target judged on it)"
+                    : $"Checkpointing.dll {child.Kind}";
                 Report.Line(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"  fresh process, Checkpointing.dll {child.Kind}: {child.Total}; {child.Total.Median / warm.Median:F2}x warm"));
+                    $"  fresh process, {what}: {child.Total}; {child.Total.Median / warm.Median:F2}x warm"));
                 Report.Line($"    of which ResumeAsync inside the child: {child.InChild}; the rest is process and runtime start-up");
                 Report.Line(string.Create(
                     CultureInfo.InvariantCulture,
@@ -79,45 +93,28 @@ internal static class ColdResumeQuick
         }
     }
 
-    /// <summary>
-    /// The child's side: resume, then print <c>ready</c>, how long ResumeAsync took, the JIT's method count and time, the
-    /// gen 0/1/2 collection counts, the GC pause total and the CPU time the process used (all threads, start-up
-    /// included); then, on a second line, which Checkpointing.dll ran and how many exceptions were thrown by then (worked out after the first line, which stops the
-    /// caller's clock: reading the image's headers loads and JITs System.Reflection.Metadata, no part of a resume). Exit
-    /// (the caller times the whole process).
-    /// </summary>
-    public static async Task<int> RunChildAsync(string directory)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var exceptions = 0;
-        AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref exceptions);
-        var manager = new CheckpointManager(Workload.CardId, new CheckpointManagerOptions { CheckpointDirectory = directory });
-        await using (manager)
-        {
-            if (await manager.ResumeAsync() is null)
-            {
-                await Console.Error.WriteLineAsync($"nothing to resume in {directory}");
-                return 1;
-            }
-
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            var thrown = exceptions;
-            Console.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"ready {elapsed:R} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:R} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {GC.GetTotalPauseDuration().TotalMilliseconds:R} {Environment.CpuUsage.TotalTime.TotalMilliseconds:R}"));
-            Console.WriteLine($"image {AssemblyImage.KindOf(typeof(CheckpointManager).Assembly.Location)} exceptions-thrown-by-ready {thrown}");
-        }
-
-        return 0;
-    }
+    /// <summary>The child's side (see <see cref="ResumeChild"/>): says which Checkpointing.dll it loaded, ReadyToRun or IL.</summary>
+    public static Task<int> RunChildAsync(string directory) =>
+        ResumeChild.RunAsync(directory, () => AssemblyImage.KindOf(typeof(CheckpointManager).Assembly.Location));
 
     /// <summary>Resumes the card in <paramref name="directory"/> in a fresh process that runs <paramref name="image"/>; returns what it measured and reported.</summary>
     public static async Task<ChildResult> SpawnAsync(string directory, ChildImage image, string root)
     {
-        var app = ResumeChildApps.AppDirectory(image, root);
-        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(app, typeof(ColdResumeQuick).Assembly.GetName().Name + ".dll"));
-        start.ArgumentList.Add(ChildArgument);
+        ProcessStartInfo start;
+        if (image == ChildImage.NativeAot)
+        {
+            start = new ProcessStartInfo(ResumeChildApps.NativeAotChild ?? throw new InvalidOperationException(
+                $"No NativeAOT resume child: publish it with {ResumeChildApps.NativeAotPublishCommand}."));
+        }
+        else
+        {
+            start = new ProcessStartInfo(DotnetHost());
+            start.ArgumentList.Add(Path.Combine(ResumeChildApps.AppDirectory(image, root), typeof(ColdResumeQuick).Assembly.GetName().Name + ".dll"));
+            start.ArgumentList.Add(ChildArgument);
+        }
+
+        start.RedirectStandardOutput = true;
+        start.UseShellExecute = false;
         start.ArgumentList.Add(directory);
         var started = Stopwatch.GetTimestamp();
         using var child = Process.Start(start)!;
@@ -132,7 +129,12 @@ internal static class ColdResumeQuick
         }
 
         var kind = imageLine.Split(' ')[1];
-        var expected = image == ChildImage.ReadyToRun ? "ReadyToRun" : "IL";
+        var expected = image switch
+        {
+            ChildImage.ReadyToRun => "ReadyToRun",
+            ChildImage.NativeAot => "NativeAOT",
+            _ => "IL",
+        };
         if (kind != expected)
         {
             throw new InvalidOperationException($"The resume child loaded a Checkpointing.dll with {kind} code; it was to run {expected}.");

@@ -22,6 +22,23 @@ internal static class ResumeChildApps
         }
     }
 
+    /// <summary>The command that publishes the NativeAOT child (it needs clang).</summary>
+    public const string NativeAotPublishCommand = "dotnet publish benchmarks/Checkpointing.ResumeChild.Aot -c Release -r linux-x64";
+
+    /// <summary>
+    /// Gets the NativeAOT-compiled resume child where <see cref="NativeAotPublishCommand"/> put it beside this benchmark's
+    /// own build (benchmarks/Checkpointing.ResumeChild.Aot/bin/Release/net10.0/linux-x64/publish/), or null.
+    /// </summary>
+    public static string? NativeAotChild
+    {
+        get
+        {
+            var benchmarks = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
+            var path = Path.Combine(benchmarks, "Checkpointing.ResumeChild.Aot", "bin", "Release", "net10.0", "linux-x64", "publish", "Checkpointing.ResumeChild.Aot");
+            return File.Exists(path) ? path : null;
+        }
+    }
+
     /// <summary>Returns the folder of the app that runs <paramref name="image"/>; the ReadyToRun copy is made once, under <paramref name="root"/>.</summary>
     public static string AppDirectory(ChildImage image, string root)
     {

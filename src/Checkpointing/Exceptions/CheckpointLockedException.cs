@@ -36,7 +36,7 @@ public class CheckpointLockedException : CheckpointException
     /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class, naming the owner and its lease.</summary>
     /// <param name="cardId">The card.</param>
     /// <param name="lockPath">The lock file or resource that is held.</param>
-    /// <param name="waited">How long the caller waited before giving up.</param>
+    /// <param name="waited">How long the caller waited before giving up; zero when it did not wait (a zero timeout).</param>
     /// <param name="owner">Who holds the card, in words (for example <c>process 4242 on host 'build-7'</c>).</param>
     /// <param name="leaseExpiresAt">When the owner's lease runs out unless it renews it, or <see langword="null"/> for a lock without a lease.</param>
     /// <param name="innerException">The error that caused this one.</param>
@@ -44,7 +44,7 @@ public class CheckpointLockedException : CheckpointException
         : base(
             string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"Card '{cardId}' is owned by {owner}{(leaseExpiresAt is { } expires ? $", whose lease expires at {expires:O} unless renewed" : string.Empty)} (held: {lockPath}; waited {waited.TotalMilliseconds:0} ms). Only one manager may write a card at a time; to wait for the owner, set CheckpointManagerOptions.LockTimeout (or pass a timeout to AcquireOwnershipAsync)."),
+                $"Card '{cardId}' is owned by {owner}{(leaseExpiresAt is { } expires ? $", whose lease expires at {expires:O} unless renewed" : string.Empty)} (held: {lockPath}; {(waited > TimeSpan.Zero ? $"waited {waited.TotalMilliseconds:0} ms" : "not waited for: the timeout is zero")}). Only one manager may write a card at a time; to wait for the owner, set CheckpointManagerOptions.LockTimeout (or pass a timeout to AcquireOwnershipAsync)."),
             innerException)
     {
         CardId = cardId;

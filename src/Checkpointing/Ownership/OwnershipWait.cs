@@ -20,7 +20,7 @@ internal static class OwnershipWait
     /// <summary>Tries until <paramref name="tryOnce"/> returns a handle, or the timeout ends.</summary>
     /// <typeparam name="THandle">What a successful try returns.</typeparam>
     /// <param name="tryOnce">One try: the handle, or <see langword="null"/> while the card is held.</param>
-    /// <param name="locked">The error once the timeout ended, given how long was waited.</param>
+    /// <param name="locked">The error once the timeout ended, given how long was waited (zero for a zero timeout).</param>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="pollInterval">How long between tries.</param>
     /// <param name="time">The clock.</param>
@@ -50,7 +50,8 @@ internal static class OwnershipWait
             waited = time.GetElapsedTime(started);
             if (!infinite && waited >= timeout)
             {
-                throw await locked(waited, cancellationToken).ConfigureAwait(false);
+                // With a zero timeout nothing was waited for: the time went to the one try (connecting, say).
+                throw await locked(timeout == TimeSpan.Zero ? TimeSpan.Zero : waited, cancellationToken).ConfigureAwait(false);
             }
 
             var delay = !infinite && timeout - waited < pollInterval ? timeout - waited : pollInterval;

@@ -53,6 +53,26 @@ public sealed class OwnershipWaitTests
         _tries.Should().Be(1);
     }
 
+    [Fact]
+    public async Task ZeroTimeout_ASlowTry_IsNotReportedAsAWait()
+    {
+        var slowTry = OwnershipWait.PollAsync<string>(
+            _ =>
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(343)); // connecting and checking the schema, say
+                return Task.FromResult<string?>(null);
+            },
+            (waited, _) => Task.FromResult<Exception>(new CheckpointLockedException("CARD-1", "test", waited)),
+            TimeSpan.Zero,
+            Poll,
+            _time,
+            CancellationToken.None);
+
+        var locked = (await FluentActions.Awaiting(() => slowTry).Should().ThrowAsync<CheckpointLockedException>()).Which;
+
+        locked.Message.Should().Contain("not waited for: the timeout is zero").And.NotContain("343");
+    }
+
     [Theory]
     [InlineData(-2)]
     [InlineData(-1000)]
