@@ -53,7 +53,7 @@ internal sealed class SqliteDocumentFold(
         foreach (var chunk in document.Chunks())
         {
             await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
-            database.WalCheckpoints.Committed(chunk.Length);
+            await database.WalCheckpoints.CommittedInBackgroundAsync(chunk.Length).ConfigureAwait(false);
             chunks++;
             if (options.AfterFoldChunk is { } hook)
             {

@@ -14,6 +14,9 @@ namespace Checkpointing.Sqlite;
 /// </summary>
 internal sealed class SqliteWalCheckpoints(SqliteDatabase database, long thresholdBytes, ILogger logger)
 {
+    /// <summary>How many thresholds' worth a background writer may get ahead of the checkpoints before it waits.</summary>
+    private const int BackgroundWriterLead = 4;
+
     private readonly object _gate = new();
     private long _written;
     private Task _running = Task.CompletedTask;
@@ -36,6 +39,35 @@ internal sealed class SqliteWalCheckpoints(SqliteDatabase database, long thresho
 
             _written = 0;
             _running = StartBackground(RunAsync);
+        }
+    }
+
+    /// <summary>
+    /// For background writers (a fold's chunks): counts the bytes like <see cref="Committed"/>, but once the writes since
+    /// the running checkpoint reach a few thresholds, waits for it before returning. A fold writes tens of MB far faster than a checkpoint
+    /// copies and syncs them; without this back-pressure the log grows to the whole fold and one checkpoint then syncs
+    /// it all at once, which the saves' commits wait behind.
+    /// </summary>
+    /// <param name="bytes">About what the write stored.</param>
+    public Task CommittedInBackgroundAsync(long bytes)
+    {
+        lock (_gate)
+        {
+            _written += bytes;
+            if (_closed || _written < thresholdBytes)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_running.IsCompleted)
+            {
+                _written = 0;
+                _running = StartBackground(RunAsync);
+                return Task.CompletedTask;
+            }
+
+            // Behind by more than a few checkpoints' worth: wait for the running one before writing more.
+            return _written >= BackgroundWriterLead * thresholdBytes ? _running : Task.CompletedTask;
         }
     }
 

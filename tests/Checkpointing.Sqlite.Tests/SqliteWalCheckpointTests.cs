@@ -69,6 +69,27 @@ public sealed class SqliteWalCheckpointTests : SqliteTestBase
     }
 
     [Fact]
+    public async Task AFoldsChunks_WaitForTheRunningCheckpoint_OnlyOnceFarAheadOfIt()
+    {
+        var repository = Open(new SqliteCheckpointRepositoryOptions { WalCheckpointBytes = 100 });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var checkpoints = repository.Database.WalCheckpoints;
+        checkpoints.StartBackground = work => HeldAsync(work, release.Task);
+
+        checkpoints.CommittedInBackgroundAsync(100).IsCompleted.Should().BeTrue("the first checkpoint starts in the background");
+        for (var i = 0; i < 3; i++)
+        {
+            checkpoints.CommittedInBackgroundAsync(100).IsCompleted.Should().BeTrue("the writer may get a few thresholds ahead");
+        }
+
+        var behind = checkpoints.CommittedInBackgroundAsync(100);
+        behind.IsCompleted.Should().BeFalse("four thresholds ahead of the running checkpoint, the writer waits for it");
+        release.SetResult();
+        await behind.WaitAsync(TimeSpan.FromMinutes(2));
+        checkpoints.CommittedInBackgroundAsync(100).IsCompleted.Should().BeTrue("the next checkpoint starts, again in the background");
+    }
+
+    [Fact]
     public async Task Connections_DoNotCheckpointInsideACommit()
     {
         var repository = Open();
