@@ -235,7 +235,7 @@ public sealed partial class AzureBlobCheckpointRepository : ICheckpointRepositor
             var infinite = timeout == Timeout.InfiniteTimeSpan;
             if (!infinite && waited >= timeout)
             {
-                throw new CheckpointLockedException(blobs.CardId, blobs.JournalName, waited);
+                throw new CheckpointLockedException(blobs.CardId, blobs.JournalName, timeout == TimeSpan.Zero ? TimeSpan.Zero : waited);
             }
 
             var remaining = infinite ? _options.LockPollInterval : timeout - waited;

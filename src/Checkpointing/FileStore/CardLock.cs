@@ -106,7 +106,8 @@ internal static class CardLock
 
             if (waited >= timeout)
             {
-                throw new CheckpointLockedException(cardId, lockPath, waited, DescribeOwner(lockPath), leaseExpiresAt: null);
+                // With a zero timeout nothing was waited for: the time went to the one try.
+                throw new CheckpointLockedException(cardId, lockPath, timeout == TimeSpan.Zero ? TimeSpan.Zero : waited, DescribeOwner(lockPath), leaseExpiresAt: null);
             }
 
             var remaining = timeout - waited;

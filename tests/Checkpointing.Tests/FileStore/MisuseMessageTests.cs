@@ -60,6 +60,7 @@ public sealed class MisuseMessageTests : IDisposable
 
         var refused = (await open.Should().ThrowAsync<CheckpointLockedException>()).Which;
         refused.Message.Should().Contain($"this same process (pid {Environment.ProcessId})").And.Contain("await using").And.Contain("LockTimeout");
+        refused.Message.Should().Contain("not waited for: the timeout is zero").And.NotContain("waited 0 ms", "the default LockTimeout is zero: the one try is no wait");
         refused.CardId.Should().Be("CARD-1");
 
         await forgotten.DisposeAsync();
