@@ -23,7 +23,8 @@ internal static class OwnedCard
 
     /// <summary>
     /// The reason <c>prune</c> gives for a run it left alone: for an owned card the short owner text instead of the
-    /// library's message (<c>owned: Card 'x' is owned by ... (held: ...; waited ...)</c>), which it is read back from.
+    /// library's message (<c>owned: Card 'x' is owned by ... (held: ...; waited ...)</c>, or <c>...; not waited for ...)</c>),
+    /// which it is read back from.
     /// </summary>
     public static string PruneReason(string reason)
     {
@@ -36,7 +37,8 @@ internal static class OwnedCard
         var message = reason[OwnedPrefix.Length..];
         var ownerStart = message.IndexOf(" is owned by ", StringComparison.Ordinal);
         var held = message.LastIndexOf(" (held: ", StringComparison.Ordinal);
-        var waited = message.LastIndexOf("; waited ", StringComparison.Ordinal);
+        // "; waited N ms", or "; not waited for: ..." when the timeout was zero.
+        var waited = Math.Max(message.LastIndexOf("; waited ", StringComparison.Ordinal), message.LastIndexOf("; not waited for", StringComparison.Ordinal));
         if (ownerStart < 0 || held < ownerStart || waited < held)
         {
             return "owned by another process";

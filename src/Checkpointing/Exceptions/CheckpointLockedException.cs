@@ -26,7 +26,7 @@ public class CheckpointLockedException : CheckpointException
     /// <summary>Initializes a new instance of the <see cref="CheckpointLockedException"/> class.</summary>
     /// <param name="cardId">The card.</param>
     /// <param name="lockPath">The lock file or resource that is held.</param>
-    /// <param name="waited">How long the caller waited before giving up.</param>
+    /// <param name="waited">How long the caller waited before giving up; zero when it did not wait (a zero timeout).</param>
     /// <param name="innerException">The error that caused this one.</param>
     public CheckpointLockedException(string cardId, string lockPath, TimeSpan waited, Exception? innerException = null)
         : this(cardId, lockPath, waited, "another checkpoint manager", leaseExpiresAt: null, innerException)
