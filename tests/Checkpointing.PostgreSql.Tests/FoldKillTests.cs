@@ -47,6 +47,15 @@ public sealed class FoldKillTests(ITestOutputHelper output) : IAsyncLifetime
                 open.Should().Be(string.Create(CultureInfo.InvariantCulture, $"open {expectedOpen}"), "the child resumes what was loaded after the last kill");
                 await Task.Delay(random.Next(20, 151));
                 await WaitForANewFoldUnderWayAsync(leftover);
+                if (run % 2 == 0)
+                {
+                    // Every other kill aims between two chunks: right after a chunk the child reports from now on, in the
+                    // pause it takes after each chunk. (Left to chance, too few kills landed there in some runs.)
+                    var seen = child.Lines.Count;
+                    var index = 0;
+                    await child.WaitForLineAsync(line => index++ >= seen && line == FoldLoopScenario.ChunkLine, StartTimeout);
+                }
+
                 child.Process.HasExited.Should().BeFalse($"the child of run {run} must still be working when it is killed; {child.Describe()}");
                 lines = await child.KillHardAndDrainAsync();
             }

@@ -39,10 +39,11 @@ public static class FoldLoopScenario
                 Schema = schema,
                 FoldThresholdOverride = 8 * 1024,
                 FoldChunkBytes = ChunkBytes,
-                AfterFoldChunk = (_, _, _) =>
+                AfterFoldChunk = (_, _, cancellationToken) =>
                 {
+                    // A short pause after each chunk, which the test's kills aim at: between two chunks of a fold.
                     Console.WriteLine(ChunkLine);
-                    return Task.CompletedTask;
+                    return Task.Delay(Random.Shared.Next(5, 21), cancellationToken);
                 },
                 AfterFoldDocumentWritten = (_, cancellationToken) =>
                 {
