@@ -52,7 +52,7 @@ internal sealed class ResponseTexts
 
     /// <summary>
     /// Stores <paramref name="text"/> as UTF-8; the default value when it is empty, or not valid UTF-16 (a lone
-    /// surrogate), which stays a string so that writing it fails as it always did.
+    /// surrogate), which stays a string so that it is written exactly as before.
     /// </summary>
     /// <param name="text">The text.</param>
     public StoredJsonString Store(string text)

@@ -147,30 +147,30 @@ internal sealed class CheckpointCreator
     /// </summary>
     private static ImmutableList<LlmResponse> MergeResponses(params IReadOnlyList<LlmResponse>?[] sources)
     {
-        var seen = new Dictionary<int, List<LlmResponse>>();
+        var seen = new HashSet<LlmResponse>(SameTextsAndModel.Instance);
         var merged = ImmutableList.CreateBuilder<LlmResponse>();
         foreach (var source in sources)
         {
             foreach (var response in source ?? [])
             {
-                var key = HashCode.Combine(response.TextsHash(), response.Model);
-                if (!seen.TryGetValue(key, out var alike))
+                if (seen.Add(response))
                 {
-                    seen[key] = [response];
+                    merged.Add(response);
                 }
-                else if (!alike.Exists(other => other.Model == response.Model && other.SameTexts(response)))
-                {
-                    alike.Add(response);
-                }
-                else
-                {
-                    continue;
-                }
-
-                merged.Add(response);
             }
         }
 
         return merged.ToImmutable();
+    }
+
+    /// <summary>Responses alike for merging: the same prompt, text and model, compared without decoding stored texts.</summary>
+    private sealed class SameTextsAndModel : IEqualityComparer<LlmResponse>
+    {
+        public static readonly SameTextsAndModel Instance = new();
+
+        public bool Equals(LlmResponse? x, LlmResponse? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.Model == y.Model && x.SameTexts(y));
+
+        public int GetHashCode(LlmResponse obj) => HashCode.Combine(obj.TextsHash(), obj.Model);
     }
 }
