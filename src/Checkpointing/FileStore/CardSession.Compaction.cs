@@ -160,11 +160,13 @@ internal sealed partial class CardSession
     {
         if (File.Exists(Paths.Successor))
         {
-            File.Move(Paths.Successor, Paths.Journal, overwrite: true);
+            DurableFile.RenameOver(Paths.Successor, Paths.Journal);
         }
-
-        // Stryker disable once Statement : an fsync; only a power cut shows it
-        PosixFileSync.SyncDirectory(Paths.Directory);
+        else
+        {
+            // Stryker disable once Statement : an fsync; only a power cut shows it
+            PosixFileSync.SyncDirectory(Paths.Directory);
+        }
     }
 
     /// <summary>

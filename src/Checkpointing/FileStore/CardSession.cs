@@ -165,15 +165,18 @@ internal sealed partial class CardSession : IAsyncDisposable
         DiscardSuccessor();
         CloseJournal();
         var existed = File.Exists(Paths.Snapshot);
-        File.Delete(Paths.Snapshot);
+        var snapshot = DurableFile.Delete(Paths.Snapshot);
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
-        File.Delete(Paths.Journal);
-        File.Delete(Paths.Successor);
+        var journal = DurableFile.Delete(Paths.Journal);
+        var successor = DurableFile.Delete(Paths.Successor);
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
+        snapshot?.Release();
+        journal?.Release();
+        successor?.Release();
         Current = null;
         _loaded = true;
         return existed;

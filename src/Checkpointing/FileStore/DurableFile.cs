@@ -115,16 +115,60 @@ internal static class DurableFile
     {
         try
         {
-            File.Move(temp, target, overwrite: true);
+            RenameOver(temp, target);
         }
         catch
         {
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> over <paramref name="target"/> and makes the rename durable; the disk space of the
+    /// file it replaces is then freed a step at a time (<see cref="RetiredFile"/>), so that appends beside it do not wait
+    /// for all of it at once.
+    /// </summary>
+    /// <param name="source">The file to put in place.</param>
+    /// <param name="target">The file to replace.</param>
+    public static void RenameOver(string source, string target)
+    {
+        var retired = RetiredFile.Keep(target);
+        try
+        {
+            File.Move(source, target, overwrite: true);
+        }
+        catch
+        {
+            retired?.Abandon();
+            throw;
+        }
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Path.GetDirectoryName(target)!);
+        retired?.Release();
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="path"/> if it exists, keeping its disk space for the caller to free a step at a time
+    /// (<see cref="RetiredFile.Release"/>) once it has made the deletion durable.
+    /// </summary>
+    /// <param name="path">The file to delete.</param>
+    /// <returns>The retired file to release, or <see langword="null"/> when there is none (see <see cref="RetiredFile.Keep"/>).</returns>
+    public static RetiredFile? Delete(string path)
+    {
+        var retired = RetiredFile.Keep(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch
+        {
+            retired?.Abandon();
+            throw;
+        }
+
+        return retired;
     }
 
     /// <summary>Reads a whole file, refusing one over <paramref name="maxBytes"/>; <see langword="null"/> when it does not exist.</summary>
