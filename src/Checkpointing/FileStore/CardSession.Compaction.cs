@@ -28,6 +28,9 @@ internal sealed partial class CardSession
     /// </summary>
     private const long MaxZeroFilledSuccessor = 64L << 20;
 
+    /// <summary>The files the last compaction replaced, freed when the next one starts (see <see cref="RetiredFiles"/>).</summary>
+    private readonly RetiredFiles _retired = new();
+
     /// <summary>Whether a caller waits for the background work, which then skips what can wait (zero-filling a successor).</summary>
     private bool _hurry;
 
@@ -72,6 +75,7 @@ internal sealed partial class CardSession
     private async Task CompactNowAsync(CancellationToken cancellationToken)
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        _retired.ReleaseAll();
         if (Current is null)
         {
             return;
@@ -148,7 +152,7 @@ internal sealed partial class CardSession
     {
         // Streamed to the file: a fold runs beside saves, and a buffer the size of the snapshot would cost them gen-2 collections.
         var snapshotBytes = DurableFile.Replace(
-            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), cancellationToken);
+            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), cancellationToken, _retired);
         Volatile.Write(ref _snapshotBytes, snapshotBytes);
         RenameSuccessorOverJournal();
         _unfolded = null;
@@ -160,7 +164,7 @@ internal sealed partial class CardSession
     {
         if (File.Exists(Paths.Successor))
         {
-            DurableFile.RenameOver(Paths.Successor, Paths.Journal);
+            DurableFile.RenameOver(Paths.Successor, Paths.Journal, _retired);
         }
         else
         {
@@ -237,6 +241,7 @@ internal sealed partial class CardSession
     {
         try
         {
+            _retired.ReleaseAll();
             WriteFold(fold, CancellationToken.None);
             await PrepareSuccessorAsync(fold.JournalId, zeroFill: true, CancellationToken.None).ConfigureAwait(false);
         }
@@ -296,6 +301,7 @@ internal sealed partial class CardSession
     private async Task WriteSnapshotAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        _retired.ReleaseAll();
         var journalId = JournalFormat.NewId();
 
         // Reserve the journal's disk space up to the size at which it is compacted again: appends then fill one
@@ -310,7 +316,7 @@ internal sealed partial class CardSession
         {
             // Streamed to the file: no buffer the size of the snapshot (a large-object-heap allocation and a gen-2 collection).
             snapshotBytes = DurableFile.Replace(
-                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), cancellationToken);
+                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), cancellationToken, _retired);
         }
         catch
         {
@@ -327,7 +333,7 @@ internal sealed partial class CardSession
         _journalRecordBytes = 0;
 
         // The snapshot is durable and complete; the old journals are now stale. A failure below only costs a rewrite later.
-        DurableFile.Commit(newJournal, Paths.Journal);
+        DurableFile.Commit(newJournal, Paths.Journal, _retired);
         DurableFile.TryDelete(Paths.Successor);
         _journal = OpenJournal(Paths.Journal);
         _journalId = journalId;

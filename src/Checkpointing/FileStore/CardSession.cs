@@ -165,18 +165,16 @@ internal sealed partial class CardSession : IAsyncDisposable
         DiscardSuccessor();
         CloseJournal();
         var existed = File.Exists(Paths.Snapshot);
-        var snapshot = DurableFile.Delete(Paths.Snapshot);
+        DurableFile.Delete(Paths.Snapshot, _retired);
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
-        var journal = DurableFile.Delete(Paths.Journal);
-        var successor = DurableFile.Delete(Paths.Successor);
+        DurableFile.Delete(Paths.Journal, _retired);
+        DurableFile.Delete(Paths.Successor, _retired);
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
-        snapshot?.Release();
-        journal?.Release();
-        successor?.Release();
+        _retired.ReleaseAll();
         Current = null;
         _loaded = true;
         return existed;
@@ -215,6 +213,7 @@ internal sealed partial class CardSession : IAsyncDisposable
         DiscardSuccessor();
         TrimZeroFill();
         CloseJournal();
+        _retired.ReleaseAll();
         await CardLock.ReleaseAsync(_lock).ConfigureAwait(false);
         Gate.Dispose();
     }

@@ -15,14 +15,15 @@ namespace Checkpointing.FileStore;
 /// </para>
 /// <para>
 /// So before the rename the old file gets a second name (a hard link, named like one of the card's temporary files);
-/// the rename then frees nothing, and <see cref="Release"/>, once the rename is durable, cuts the old file from its end
-/// one megabyte per commit and deletes what is left. A crash at any instant leaves the card's files as the rename left
-/// them, plus at most that temporary name, which the card's next owner removes (<see cref="CardSession.RemoveOrphanedTempFiles"/>).
+/// the rename then frees nothing, and <see cref="Release"/>, once the rename is durable (a session waits until its next
+/// compaction starts: <see cref="RetiredFiles"/>), cuts the old file from its end one megabyte per commit and deletes
+/// what is left. A crash at any instant leaves the card's files as the rename left them, plus at most that temporary
+/// name, which the card's next owner removes (<see cref="CardSession.RemoveOrphanedTempFiles"/>).
 /// </para>
 /// <para>
-/// A reader without the lock that opened the old file before the rename may see it shrink under it; it reads the old
-/// file as damaged and reads again, as it does for a journal being appended to.
-/// Linux only (elsewhere, for files of a megabyte or less, and where the file system refuses a hard link, nothing is done).
+/// A reader that still reads the old file when it is released sees it shrink under it; the store's readers read that
+/// as damage and read the card again, as they do for a journal being appended to. Linux only (elsewhere, for files of a
+/// megabyte or less, and where the file system refuses a hard link, nothing is done).
 /// </para>
 /// </remarks>
 internal sealed partial class RetiredFile

@@ -117,20 +117,52 @@ public sealed class RetiredFileTests : IDisposable
     {
         var path = _temp.Combine("card.json");
         await File.WriteAllBytesAsync(path, new byte[Large]);
+        var retired = new RetiredFiles();
 
-        var retired = DurableFile.Delete(path);
+        DurableFile.Delete(path, retired);
 
         File.Exists(path).Should().BeFalse();
-        if (!OperatingSystem.IsLinux())
-        {
-            retired.Should().BeNull();
-            return;
-        }
-
-        retired.Should().NotBeNull();
-        new FileInfo(retired!.Path).Length.Should().Be(Large);
-        retired.Release();
+        retired.Count.Should().Be(OperatingSystem.IsLinux() ? 1 : 0);
+        Directory.GetFiles(_temp.Path).Select(f => new FileInfo(f).Length).Should().AllBeEquivalentTo(Large);
+        retired.ReleaseAll();
+        retired.Count.Should().Be(0);
         Directory.GetFiles(_temp.Path).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task TheSnapshotACompactionReplaced_StaysWholeForAReader_UntilTheNextCompactionStarts_AndTheOwnerLeavesNoneBehind()
+    {
+        const string CardId = "CARD-1";
+        var paths = CardPaths.For(_temp.Path, CardId);
+        var owner = new FileSystemCheckpointRepository(_temp.Path);
+        var checkpoint = Stages.Checkpoint(CardId);
+        await owner.SaveAsync(checkpoint);
+        var ownership = await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero);
+        await CompactAfterAChangeAsync();
+        var first = new FileInfo(paths.Snapshot).Length;
+        using var reader = new FileStream(paths.Snapshot, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+        await CompactAfterAChangeAsync();
+        reader.Length.Should().Be(first, "the replaced snapshot is kept whole until the next compaction starts");
+        var kept = Directory.GetFiles(_temp.Path).Where(paths.IsTempFileOfThisCard).ToList();
+        kept.Should().HaveCount(OperatingSystem.IsLinux() ? 2 : 0, "the old snapshot and the old journal");
+
+        await CompactAfterAChangeAsync();
+        reader.Length.Should().Be(OperatingSystem.IsLinux() ? 0 : first, "the next compaction frees it");
+        kept.Should().OnlyContain(file => !File.Exists(file));
+
+        await ownership.DisposeAsync();
+        Directory.GetFiles(_temp.Path).Where(paths.IsTempFileOfThisCard).Should().BeEmpty("the owner frees what it kept when it lets go of the card");
+        (await new FileSystemCheckpointRepository(_temp.Path).LoadAsync(CardId))!.Should().BeEquivalentTo(checkpoint);
+
+        async Task CompactAfterAChangeAsync()
+        {
+            var response = Stages.Response($"prompt {checkpoint.Version}", new string('a', 2 * (int)RetiredFile.StepBytes));
+            var applied = new AppliedChange(checkpoint, new LlmResponseCached(checkpoint.Version + 1, checkpoint.UpdatedAt, "plan", response));
+            await owner.SaveChangeAsync(applied);
+            checkpoint = applied.Checkpoint;
+            await owner.CompactAsync(CardId);
+        }
     }
 
     [Fact]
