@@ -31,6 +31,9 @@ internal sealed partial class CardSession
     /// <summary>The files the last compaction replaced, freed when the next one starts (see <see cref="RetiredFiles"/>).</summary>
     private readonly RetiredFiles _retired = new();
 
+    /// <summary>Whether the last fold was refused for making the snapshot larger than MaxFileBytes: no fold is retried in the background.</summary>
+    private bool _tooLargeToFold;
+
     /// <summary>Whether a caller waits for the background work, which then skips what can wait (zero-filling a successor).</summary>
     private bool _hurry;
 
@@ -51,6 +54,11 @@ internal sealed partial class CardSession
         }
 
         _background = null;
+        if (_tooLargeToFold)
+        {
+            return;
+        }
+
         if (_unfolded is { } retry)
         {
             // A fold that failed (a full disk, say): the successor holds the appends since; try again.
@@ -152,7 +160,7 @@ internal sealed partial class CardSession
     {
         // Streamed to the file: a fold runs beside saves, and a buffer the size of the snapshot would cost them gen-2 collections.
         var snapshotBytes = DurableFile.Replace(
-            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), cancellationToken, _retired);
+            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), _options.MaxFileBytes, cancellationToken, _retired);
         Volatile.Write(ref _snapshotBytes, snapshotBytes);
         RenameSuccessorOverJournal();
         _unfolded = null;
@@ -249,6 +257,13 @@ internal sealed partial class CardSession
         {
             Log.CompactionFailed(_logger, CardId, ex);
         }
+        catch (CheckpointTooLargeException ex)
+        {
+            // The state only grows, so trying again after the next save would fail the same way: the journals keep
+            // every change, and an append that would outgrow the limit is refused with this error.
+            _tooLargeToFold = true;
+            Log.CompactionFailed(_logger, CardId, ex);
+        }
     }
 
     private async Task PrepareInBackgroundAsync(string journalId)
@@ -302,6 +317,7 @@ internal sealed partial class CardSession
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
         _retired.ReleaseAll();
+        _tooLargeToFold = false;
         var journalId = JournalFormat.NewId();
 
         // Reserve the journal's disk space up to the size at which it is compacted again: appends then fill one
@@ -316,7 +332,7 @@ internal sealed partial class CardSession
         {
             // Streamed to the file: no buffer the size of the snapshot (a large-object-heap allocation and a gen-2 collection).
             snapshotBytes = DurableFile.Replace(
-                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), cancellationToken, _retired);
+                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), _options.MaxFileBytes, cancellationToken, _retired);
         }
         catch
         {

@@ -204,7 +204,7 @@ internal sealed partial class CardSession : IAsyncDisposable
             {
                 await CompactNowAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CheckpointTooLargeException)
             {
                 Log.CompactionFailed(_logger, CardId, ex);
             }
@@ -237,6 +237,11 @@ internal sealed partial class CardSession : IAsyncDisposable
         var record = JournalFormat.Seal(_buffer);
         var journal = _journal!;
         var end = _journalOffset + record.Length;
+        if (end > _options.MaxFileBytes)
+        {
+            throw CheckpointTooLargeException.ForWrite(journal.Name, end, _options.MaxFileBytes);
+        }
+
         try
         {
             if (end <= _journalZeroedEnd)

@@ -77,10 +77,13 @@ internal static class DurableFile
     /// </summary>
     /// <param name="target">The file to replace.</param>
     /// <param name="write">Writes the new content.</param>
+    /// <param name="maxBytes">The most the new content may hold: beyond it the target is left untouched.</param>
     /// <param name="cancellationToken">Cancels the replacement before the rename (the target is then untouched).</param>
     /// <param name="retired">Keeps the replaced file for its owner to free later; <see langword="null"/> frees it now.</param>
     /// <returns>The length of the new content.</returns>
-    public static long Replace(string target, Action<IBufferWriter<byte>> write, CancellationToken cancellationToken, RetiredFiles? retired = null)
+    /// <exception cref="CheckpointTooLargeException">The new content is over <paramref name="maxBytes"/>.</exception>
+    public static long Replace(
+        string target, Action<IBufferWriter<byte>> write, long maxBytes, CancellationToken cancellationToken, RetiredFiles? retired = null)
     {
         var temp = CardPaths.TempFor(target);
         long length;
@@ -92,6 +95,10 @@ internal static class DurableFile
                 write(writer);
                 writer.Flush();
                 length = stream.Length;
+                if (length > maxBytes)
+                {
+                    throw CheckpointTooLargeException.ForWrite(target, length, maxBytes);
+                }
 
                 // Stryker disable once Statement,Boolean : an fsync; only a power cut shows it
                 stream.Flush(flushToDisk: true);
