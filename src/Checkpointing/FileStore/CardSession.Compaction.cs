@@ -296,14 +296,24 @@ internal sealed partial class CardSession
         }
     }
 
-    /// <summary>Closes and removes a prepared successor: it holds nothing, so no reader needs it, and it can be large (zero-filled).</summary>
+    /// <summary>
+    /// Closes and removes a prepared successor: it holds nothing, so no reader needs it. It can be large (zero-filled), so
+    /// its space is freed with the retired files.
+    /// </summary>
     private void DiscardSuccessor()
     {
         if (_successor is { } successor)
         {
             successor.Stream.Dispose();
             _successor = null;
-            DurableFile.TryDelete(Paths.Successor);
+            try
+            {
+                DurableFile.Delete(Paths.Successor, _retired);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left behind: a successor that continues nothing is ignored, and replaced later.
+            }
         }
     }
 

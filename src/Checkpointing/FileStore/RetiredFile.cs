@@ -69,12 +69,7 @@ internal sealed partial class RetiredFile
         try
         {
             using var file = new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-            for (var length = file.Length; length > 0;)
-            {
-                length = Math.Max(0, length - StepBytes);
-                file.SetLength(length);
-                PosixFileSync.DataSync(file);
-            }
+            Shrink(file, 0);
         }
         catch (IOException)
         {
@@ -84,6 +79,22 @@ internal sealed partial class RetiredFile
         }
 
         DurableFile.TryDelete(Path);
+    }
+
+    /// <summary>
+    /// Cuts <paramref name="file"/> to <paramref name="length"/> from its end, one step per fdatasync (each a commit of
+    /// its own), so that the space it frees is trimmed a step at a time too.
+    /// </summary>
+    /// <param name="file">The file, open for writing.</param>
+    /// <param name="length">Its length when done.</param>
+    public static void Shrink(FileStream file, long length)
+    {
+        for (var end = file.Length; end > length;)
+        {
+            end = Math.Max(length, end - StepBytes);
+            file.SetLength(end);
+            PosixFileSync.DataSync(file);
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
