@@ -156,21 +156,19 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
     internal static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction after checking that this repository may
-    /// write the card, and commits it unless cancellation was requested first.
+    /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction (<see cref="SqliteDatabase.WriteAsync"/>)
+    /// after checking that this repository may write the card, and commits it unless cancellation was requested first.
     /// </summary>
     internal Task<T> WriteAsync<T>(string cardId, Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return database.ExecuteAsync(async connection =>
-        {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            await owners.EnsureWriterAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
-            var result = await write(connection, transaction).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            transaction.Commit();
-            return result;
-        }, cancellationToken);
+        return database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await owners.EnsureWriterAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
+                return await write(connection, transaction).ConfigureAwait(false);
+            },
+            cancellationToken);
     }
 
     /// <summary>What a write needs to know about a stored card, without reading its document.</summary>

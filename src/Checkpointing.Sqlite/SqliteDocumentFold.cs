@@ -35,6 +35,19 @@ internal sealed class SqliteDocumentFold(
     /// <returns>Whether a new document was switched in, there was nothing to fold, or the fold was dropped.</returns>
     public async Task<FoldOutcome> RunAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await FoldAsync(cardId, onlyIfDue, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Phase("idle");
+        }
+    }
+
+    private async Task<FoldOutcome> FoldAsync(string cardId, bool onlyIfDue, CancellationToken cancellationToken)
+    {
+        Phase("reading");
         if (await ReadAsync(cardId, onlyIfDue, cancellationToken).ConfigureAwait(false) is not { } folded)
         {
             if (!onlyIfDue)
@@ -47,13 +60,21 @@ internal sealed class SqliteDocumentFold(
         }
 
         // Pooled segments of about a chunk each: no array the size of the document, nor the copies a growing one makes.
+        Phase("serializing");
         using var document = DocumentChunkWriter.Serialize(folded.Checkpoint, options.FoldChunkBytes);
         var generation = NewDocumentId();
         var chunks = 0;
         foreach (var chunk in document.Chunks())
         {
+            Phase("writing a chunk");
             await WriteChunkAsync(cardId, generation, chunks, chunk, cancellationToken).ConfigureAwait(false);
-            await database.WalCheckpoints.CommittedInBackgroundAsync(chunk.Length).ConfigureAwait(false);
+            var checkpointed = database.WalCheckpoints.CommittedInBackgroundAsync(chunk.Length);
+            if (!checkpointed.IsCompleted)
+            {
+                Phase("waiting for the WAL checkpoint");
+                await checkpointed.ConfigureAwait(false);
+            }
+
             chunks++;
             if (options.AfterFoldChunk is { } hook)
             {
@@ -61,15 +82,17 @@ internal sealed class SqliteDocumentFold(
             }
         }
 
+        Phase("switching: taking the write lock");
         if (!await SwitchAsync(folded, generation, chunks, checked((int)document.Length), cancellationToken).ConfigureAwait(false))
         {
             SqliteLog.FoldAbandoned(logger, cardId, folded.Checkpoint.Version);
-            await database.ExecuteAsync(
-                async connection =>
+            Phase("deleting the abandoned generation");
+            await database.WriteAsync(
+                async (connection, transaction) =>
                 {
                     await ExecuteAsync(
                         connection,
-                        null,
+                        transaction,
                         "DELETE FROM checkpoint_document_chunks WHERE card_id = $card AND generation = $generation",
                         cancellationToken,
                         ("$card", cardId),
@@ -115,14 +138,13 @@ internal sealed class SqliteDocumentFold(
         }, cancellationToken);
 
     private Task<bool> WriteChunkAsync(string cardId, long generation, int chunk, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        database.ExecuteAsync(async connection =>
-        {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            await SqliteDocumentChunks.WriteAsync(connection, transaction, cardId, generation, chunk, data, cancellationToken).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            transaction.Commit();
-            return true;
-        }, cancellationToken);
+        database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await SqliteDocumentChunks.WriteAsync(connection, transaction, cardId, generation, chunk, data, cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
 
     private Task<bool> SwitchAsync(FoldedState folded, long generation, int chunks, int documentBytes, CancellationToken cancellationToken)
     {
@@ -152,6 +174,7 @@ internal sealed class SqliteDocumentFold(
                 }
             }
 
+            Phase("switching: updating the card");
             await ExecuteAsync(
                 connection,
                 transaction,
@@ -168,6 +191,7 @@ internal sealed class SqliteDocumentFold(
                 ("$documentBytes", documentBytes),
                 ("$foldedBytes", folded.ChangeBytes),
                 ("$foldedCount", folded.ChangeCount)).ConfigureAwait(false);
+            Phase("switching: deleting the folded change rows");
             await ExecuteAsync(
                 connection,
                 transaction,
@@ -175,11 +199,15 @@ internal sealed class SqliteDocumentFold(
                 cancellationToken,
                 ("$card", cardId),
                 ("$version", folded.Checkpoint.Version)).ConfigureAwait(false);
+            Phase("switching: deleting the old document");
             await ExecuteAsync(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", cancellationToken, ("$card", cardId)).ConfigureAwait(false);
             await SqliteDocumentChunks.DeleteAllButAsync(connection, transaction, cardId, generation, cancellationToken).ConfigureAwait(false);
+            Phase("switching: committing");
             return true;
         }, cancellationToken);
     }
+
+    private void Phase(string phase) => options.BackgroundActivity?.Invoke("fold", phase);
 
     private static async Task ExecuteAsync(
         SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
