@@ -1,6 +1,7 @@
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
+using static Checkpointing.Sqlite.Tests.Saves;
 
 namespace Checkpointing.Sqlite.Tests;
 
@@ -77,12 +78,5 @@ public sealed class SqliteWriterTurnTests : SqliteTestBase
 
         checkpoint = await SaveResponseAsync(repository, checkpoint, "after the failed writes").WaitAsync(HangGuard);
         (await Open().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
-    }
-
-    private static async Task<PipelineCheckpoint> SaveResponseAsync(SqliteCheckpointRepository repository, PipelineCheckpoint checkpoint, string prompt)
-    {
-        var applied = new AppliedChange(checkpoint, new LlmResponseCached(checkpoint.Version + 1, CheckpointSamples.At(1), "stage", CheckpointSamples.Response(prompt)));
-        await repository.SaveChangeAsync(applied);
-        return applied.Checkpoint;
     }
 }
