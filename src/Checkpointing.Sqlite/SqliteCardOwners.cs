@@ -77,6 +77,9 @@ internal sealed class SqliteCardOwners(SqliteDatabase database, SqliteCheckpoint
         }
     }
 
+    /// <summary>Gets whether this repository holds the card's lease (as far as it knows: a lease taken over is found out at the next write).</summary>
+    public bool Holds(string cardId) => _held.Find(cardId) is { IsHeld: true };
+
     /// <summary>Drops the handle's lease: stops renewing it and deletes its row, if it is still this owner's.</summary>
     public async Task ReleaseHandleAsync(HeldLease lease)
     {

@@ -55,12 +55,12 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
     }
 
     /// <summary>Inserts the change row and bumps the card's counters (the first change of a new card writes its document).</summary>
-    /// <returns>Whether the change rows now outgrow the document, so that a fold is due.</returns>
-    public async Task<bool> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
+    /// <returns>Whether the change rows now outgrow the document, so that a fold is due, with the document the row belongs to and the change rows' counters after it.</returns>
+    public async Task<SavedChange> SaveChangeAsync(PipelineCheckpoint checkpoint, CheckpointChange change, CancellationToken cancellationToken)
     {
         var changeJson = CheckpointJson.SerializeChange(change);
         var stored = 0L;
-        var due = await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
+        var saved = await WriteAsync(checkpoint.CardId, async (connection, transaction) =>
         {
             var state = await ReadStoredStateAsync(connection, transaction, checkpoint.CardId, cancellationToken).ConfigureAwait(false);
             EnsureVersion(checkpoint.CardId, state?.Version ?? 0, change.Version);
@@ -69,7 +69,7 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
                 var document = CheckpointJson.SerializeCheckpoint(checkpoint);
                 await WriteDocumentAsync(connection, transaction, checkpoint, document, cancellationToken).ConfigureAwait(false);
                 stored = document.Length;
-                return false;
+                return new SavedChange(false, 0, 0, 0);
             }
 
             using var insert = SqliteDatabase.Command(
@@ -94,22 +94,24 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
                 ("$updatedAt", FormatTimestamp(checkpoint.UpdatedAt)));
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             stored = changeJson.Length;
-            return SqliteDocumentFold.IsDue(state.Value.DocumentBytes, state.Value.ChangeBytes + changeJson.Length, options);
+            var changeBytes = state.Value.ChangeBytes + changeJson.Length;
+            return new SavedChange(
+                SqliteDocumentFold.IsDue(state.Value.DocumentBytes, changeBytes, options), state.Value.DocumentId, changeBytes, state.Value.ChangeCount + 1);
         }, cancellationToken).ConfigureAwait(false);
         database.WalCheckpoints.Committed(stored);
-        return due;
+        return saved;
     }
 
     private static async Task<StoredState?> ReadStoredStateAsync(
         SqliteConnection connection, SqliteTransaction transaction, string cardId, CancellationToken cancellationToken)
     {
         using var command = SqliteDatabase.Command(
-            connection, transaction, "SELECT version, document_bytes, change_bytes, change_count FROM checkpoints WHERE card_id = $card", ("$card", cardId));
+            connection, transaction, "SELECT version, document_bytes, change_bytes, change_count, document_id FROM checkpoints WHERE card_id = $card", ("$card", cardId));
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new StoredState(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3))
+                ? new StoredState(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4))
                 : null;
         }
     }
@@ -156,23 +158,24 @@ internal sealed class SqliteChangeWriter(SqliteDatabase database, SqliteCardOwne
     internal static string FormatTimestamp(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction after checking that this repository may
-    /// write the card, and commits it unless cancellation was requested first.
+    /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction (<see cref="SqliteDatabase.WriteAsync"/>)
+    /// after checking that this repository may write the card, and commits it unless cancellation was requested first.
     /// </summary>
     internal Task<T> WriteAsync<T>(string cardId, Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return database.ExecuteAsync(async connection =>
-        {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            await owners.EnsureWriterAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
-            var result = await write(connection, transaction).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            transaction.Commit();
-            return result;
-        }, cancellationToken);
+        return database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await owners.EnsureWriterAsync(connection, transaction, cardId, cancellationToken).ConfigureAwait(false);
+                return await write(connection, transaction).ConfigureAwait(false);
+            },
+            cancellationToken);
     }
 
     /// <summary>What a write needs to know about a stored card, without reading its document.</summary>
-    private readonly record struct StoredState(long Version, long DocumentBytes, long ChangeBytes, long ChangeCount);
+    private readonly record struct StoredState(long Version, long DocumentBytes, long ChangeBytes, long ChangeCount, long DocumentId);
+
+    /// <summary>What a saved change row left: whether a fold is due, the document the row belongs to, and the card's change rows (bytes, count) after it.</summary>
+    public readonly record struct SavedChange(bool FoldDue, long DocumentId, long ChangeBytes, long ChangeCount);
 }

@@ -38,6 +38,7 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
     private readonly SqliteCheckpointReader _reader;
     private readonly SqliteChangeWriter _writer;
     private readonly SqliteCardOwners _owners;
+    private readonly SqliteDocumentFold _fold;
     private readonly BackgroundFolds _folds;
     private int _disposed;
 
@@ -68,8 +69,8 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         _reader = new SqliteCheckpointReader(_database);
         _owners = new SqliteCardOwners(_database, settings, logger);
         _writer = new SqliteChangeWriter(_database, _owners, settings);
-        var fold = new SqliteDocumentFold(_database, _writer, _reader, settings, logger);
-        _folds = new BackgroundFolds(fold.RunAsync, (cardId, exception) => SqliteLog.FoldFailed(logger, cardId, exception));
+        _fold = new SqliteDocumentFold(_database, _writer, _reader, settings, logger);
+        _folds = new BackgroundFolds(_fold.RunAsync, (cardId, exception) => SqliteLog.FoldFailed(logger, cardId, exception));
     }
 
     /// <summary>Gets the database file (a full path, or the <c>file:</c> URI given).</summary>
@@ -128,9 +129,18 @@ public sealed class SqliteCheckpointRepository : ICheckpointRepository, IAsyncDi
         ArgumentNullException.ThrowIfNull(applied);
         CardIds.Validate(applied.Checkpoint.CardId, nameof(applied));
         ThrowIfDisposed();
-        if (await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false))
+        var cardId = applied.Checkpoint.CardId;
+        var saved = await _writer.SaveChangeAsync(applied.Checkpoint, applied.Change, cancellationToken).ConfigureAwait(false);
+        if (saved.FoldDue)
         {
-            _folds.Request(applied.Checkpoint.CardId);
+            if (_owners.Holds(cardId))
+            {
+                // Under a lease no other writer writes the card, so the state this save wrote is the stored one. Without
+                // one, another writer's import at the same version could sit under this change: the fold reads instead.
+                _fold.Offer(applied.Checkpoint, saved);
+            }
+
+            _folds.Request(cardId);
         }
     }
 

@@ -45,6 +45,13 @@ public sealed class SqliteCheckpointRepositoryOptions
     /// <summary>Gets or sets a test hook that a fold awaits after each chunk it wrote (card, chunks written so far).</summary>
     internal Func<string, int, CancellationToken, Task>? AfterFoldChunk { get; set; }
 
+    /// <summary>
+    /// Gets or sets a diagnostics hook told what the background work is doing (work, phase): the fold's phases
+    /// (<c>"fold"</c>: reading, serializing, writing a chunk, ..., idle) and the WAL checkpoints (<c>"wal checkpoint"</c>:
+    /// running, idle). The quick benchmark attributes slow saves with it; it must return at once.
+    /// </summary>
+    internal Action<string, string>? BackgroundActivity { get; set; }
+
     /// <summary>Checks that the settings can work; the repository calls it first thing.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A duration or size is out of range; the message names it.</exception>
     /// <exception cref="ArgumentNullException">The clock is not set.</exception>

@@ -12,7 +12,7 @@ namespace Checkpointing.Sqlite;
 /// in the log); a checkpoint that fails is logged and tried again after the next writes. Closing the last connection, on
 /// dispose, checkpoints what is left.
 /// </summary>
-internal sealed class SqliteWalCheckpoints(SqliteDatabase database, long thresholdBytes, ILogger logger)
+internal sealed class SqliteWalCheckpoints(SqliteDatabase database, long thresholdBytes, Action<string, string>? activity, ILogger logger)
 {
     /// <summary>How many thresholds' worth a background writer may get ahead of the checkpoints before it waits.</summary>
     private const int BackgroundWriterLead = 4;
@@ -83,6 +83,7 @@ internal sealed class SqliteWalCheckpoints(SqliteDatabase database, long thresho
 
     private async Task RunAsync()
     {
+        activity?.Invoke("wal checkpoint", "running");
         try
         {
             var (busy, logFrames, checkpointed) = await database.ExecuteAsync(
@@ -102,6 +103,10 @@ internal sealed class SqliteWalCheckpoints(SqliteDatabase database, long thresho
         catch (CheckpointException ex)
         {
             SqliteLog.WalCheckpointFailed(logger, database.Path, ex);
+        }
+        finally
+        {
+            activity?.Invoke("wal checkpoint", "idle");
         }
     }
 }

@@ -1,6 +1,7 @@
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
+using static Checkpointing.Sqlite.Tests.Saves;
 
 namespace Checkpointing.Sqlite.Tests;
 
@@ -225,23 +226,4 @@ public sealed class SqliteBackgroundFoldTests : SqliteTestBase
 
     private static SqliteCheckpointRepositoryOptions FoldingOptions(Func<string, int, CancellationToken, Task> afterChunk) =>
         new() { MinCompactionBytes = 0, FoldChunkBytes = 128, AfterFoldChunk = afterChunk };
-
-    private static async Task<PipelineCheckpoint> SaveResponseAsync(SqliteCheckpointRepository repository, PipelineCheckpoint checkpoint, string prompt)
-    {
-        var applied = new AppliedChange(checkpoint, new LlmResponseCached(checkpoint.Version + 1, CheckpointSamples.At(1), "stage", CheckpointSamples.Response(prompt)));
-        await repository.SaveChangeAsync(applied);
-        return applied.Checkpoint;
-    }
-
-    private static async Task<PipelineCheckpoint> SaveManyAsync(SqliteCheckpointRepository repository, string cardId, int changes)
-    {
-        var checkpoint = CheckpointSamples.Minimal(cardId);
-        await repository.SaveAsync(checkpoint);
-        for (var i = 0; i < changes; i++)
-        {
-            checkpoint = await SaveResponseAsync(repository, checkpoint, $"prompt {i}");
-        }
-
-        return checkpoint;
-    }
 }

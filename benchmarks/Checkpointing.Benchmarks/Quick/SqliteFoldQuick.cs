@@ -26,6 +26,8 @@ internal static class SqliteFoldQuick
         var folding = await RunSqliteAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, "sqlite-folds")).FullName, "checkpoints.db"), fold: true);
         Report.Line($"SQLite, folding in the background:                       {folding}");
         Check(report, "SQLite", folding, floor);
+        PrintSlowCalls("SQLite, never folding", floor);
+        PrintSlowCalls("SQLite, folding in the background", folding);
 
         var server = await PostgresServer.GetAsync();
         Report.Line($"PostgreSQL: {server.Description}");
@@ -38,13 +40,33 @@ internal static class SqliteFoldQuick
         PrintSlowCalls("PostgreSQL, folding in the background", pgFolding);
     }
 
-    /// <summary>What overlapped the slow saves: a GC, a background fold of this repository (PostgreSQL only), or neither.</summary>
+    /// <summary>
+    /// What overlapped the slow saves: a GC, a background fold of this repository, or neither; for SQLite also which
+    /// phases of the fold and the WAL checkpoints, and how long each phase took.
+    /// </summary>
     private static void PrintSlowCalls(string what, FoldRun run)
     {
         Report.Line($"{what}: {run.Log.SlowCallCauses()}; slowest:");
         foreach (var call in run.Log.Slowest(3))
         {
             Report.Line("    " + call);
+        }
+
+        if (run.Timeline is not { } timeline)
+        {
+            return;
+        }
+
+        Report.Line($"{what}: slow calls by the background phases they overlapped:");
+        foreach (var line in run.Log.SlowCallActivities())
+        {
+            Report.Line("    " + line);
+        }
+
+        Report.Line($"{what}: background phases (count, total, longest):");
+        foreach (var line in timeline.PhaseDurations())
+        {
+            Report.Line("    " + line);
         }
     }
 
@@ -59,10 +81,11 @@ internal static class SqliteFoldQuick
 
     private static async Task<FoldRun> RunSqliteAsync(string database, bool fold)
     {
-        var options = new SqliteCheckpointRepositoryOptions { MinCompactionBytes = fold ? 64 * 1024 : long.MaxValue };
+        var timeline = new BackgroundTimeline();
+        var options = new SqliteCheckpointRepositoryOptions { MinCompactionBytes = fold ? 64 * 1024 : long.MaxValue, BackgroundActivity = timeline.Enter };
         await using var repository = new SqliteCheckpointRepository(database, options);
         await using var watcher = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
-        return await RunAsync(repository, folding: null, async () =>
+        return await RunAsync(repository, new FoldRun(timeline), async () =>
         {
             if (watcher.State != System.Data.ConnectionState.Open)
             {
@@ -83,7 +106,7 @@ internal static class SqliteFoldQuick
         try
         {
             await using var repository = new PostgreSqlCheckpointRepository(server.DataSource, options);
-            return await RunAsync(repository, () => !repository.WhenFoldIdleAsync(Workload.CardId).IsCompleted, async () =>
+            return await RunAsync(repository, new FoldRun(() => !repository.WhenFoldIdleAsync(Workload.CardId).IsCompleted), async () =>
             {
                 await using var look = server.DataSource.CreateCommand($"SELECT document_generation, document_bytes FROM \"{schema}\".checkpoints");
                 await using var row = await look.ExecuteReaderAsync();
@@ -97,11 +120,10 @@ internal static class SqliteFoldQuick
     }
 
     /// <param name="repository">The store.</param>
-    /// <param name="folding">Whether a background fold of the card runs now (null: not observed).</param>
+    /// <param name="run">Where the saves are recorded, with how the store's background work is observed.</param>
     /// <param name="look">Reads the card's document identity and size, outside the timed save.</param>
-    private static async Task<FoldRun> RunAsync(ICheckpointRepository repository, Func<bool>? folding, Func<Task<(long Id, long Bytes)?>> look)
+    private static async Task<FoldRun> RunAsync(ICheckpointRepository repository, FoldRun run, Func<Task<(long Id, long Bytes)?>> look)
     {
-        var run = new FoldRun();
         var lastDocument = 0L;
         var manager = new CheckpointManager(Workload.CardId, repository);
         await using (manager)
@@ -111,10 +133,17 @@ internal static class SqliteFoldQuick
             for (var stage = 1; stage <= Stages; stage++)
             {
                 var responses = Workload.StageResponses(stage);
-                var foldingBefore = folding?.Invoke() ?? false;
+                var foldingBefore = run.Folding?.Invoke() ?? false;
                 var saved = CallLog.Start();
                 await manager.SaveStageCheckpointAsync(Workload.StageName(stage), StageStatus.Completed, llmResponses: responses);
-                run.Log.End(saved, stage, foldingBefore || (folding?.Invoke() ?? false));
+                if (run.Timeline is { } timeline)
+                {
+                    run.Log.End(saved, stage, timeline);
+                }
+                else
+                {
+                    run.Log.End(saved, stage, foldingBefore || (run.Folding?.Invoke() ?? false));
+                }
 
                 // A new document id is a fold that switched in (in the background) since the last look.
                 if (await look() is { } document && document.Id != lastDocument)
@@ -129,8 +158,17 @@ internal static class SqliteFoldQuick
         return run;
     }
 
+    /// <summary>The saves of one run, and how the store's background work is observed: its phases, or only whether a fold runs.</summary>
     private sealed class FoldRun
     {
+        public FoldRun(BackgroundTimeline timeline) => Timeline = timeline;
+
+        public FoldRun(Func<bool> folding) => Folding = folding;
+
+        public BackgroundTimeline? Timeline { get; }
+
+        public Func<bool>? Folding { get; }
+
         public CallLog Log { get; } = new();
 
         public Samples Saves => Log.Samples;

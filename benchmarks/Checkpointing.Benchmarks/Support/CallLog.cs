@@ -24,7 +24,19 @@ internal sealed class CallLog
     /// <param name="mark">From <see cref="Start"/>.</param>
     /// <param name="stage">The stage the call belongs to.</param>
     /// <param name="folding">Whether a background compaction was seen running before or after the call.</param>
-    public void End(Mark mark, int stage, bool folding)
+    public void End(Mark mark, int stage, bool folding) => End(mark, stage, folding, activity: null);
+
+    /// <summary>Records a call that started at <paramref name="mark"/>, with what the store's background work did meanwhile.</summary>
+    /// <param name="mark">From <see cref="Start"/>.</param>
+    /// <param name="stage">The stage the call belongs to.</param>
+    /// <param name="background">The store's background phases; a fold (work <c>"fold"</c>) in any phase but idle counts as a compaction.</param>
+    public void End(Mark mark, int stage, BackgroundTimeline background)
+    {
+        var end = Stopwatch.GetTimestamp();
+        End(mark, stage, background.Active("fold", mark.Timestamp, end), background.During(mark.Timestamp, end));
+    }
+
+    private void End(Mark mark, int stage, bool folding, string? activity)
     {
         var ms = Samples.AddSince(mark.Timestamp);
         var allocated = GC.GetTotalAllocatedBytes() - mark.Allocated;
@@ -33,7 +45,7 @@ internal sealed class CallLog
         var gen0 = GC.CollectionCount(0) - mark.Gen0 - gen1 - gen2;
         _calls.Add(new Call(
             stage, ms, gen0, gen1, gen2, (GC.GetTotalPauseDuration() - mark.Pause).TotalMilliseconds, folding, allocated,
-            gen0 + gen1 + gen2 > 0 ? LastCollection() : null));
+            gen0 + gen1 + gen2 > 0 ? LastCollection() : null, activity));
     }
 
     /// <summary>What the last collection did: a slow one copies (compacts) what survived; one that sweeps does not.</summary>
@@ -63,6 +75,20 @@ internal sealed class CallLog
             + $"median {Report.Bytes(Median(_calls.Select(call => (double)call.Allocated)))} allocated (all threads) per call");
     }
 
+    /// <summary>
+    /// Of the calls slower than <paramref name="factor"/> times the median, how many overlapped each combination of
+    /// background phases (calls recorded with a <see cref="BackgroundTimeline"/> only), most first.
+    /// </summary>
+    public IEnumerable<string> SlowCallActivities(double factor = 3)
+    {
+        var threshold = Samples.Median * factor;
+        return _calls
+            .Where(call => call.Ms > threshold && call.Activity is not null)
+            .GroupBy(call => call.Activity!, StringComparer.Ordinal)
+            .OrderByDescending(group => group.Count())
+            .Select(group => string.Create(CultureInfo.InvariantCulture, $"{group.Count(),4} (longest {Report.Ms(group.Max(call => call.Ms))}): {group.Key}"));
+    }
+
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
@@ -73,12 +99,12 @@ internal sealed class CallLog
     public IEnumerable<string> Slowest(int count) =>
         _calls.OrderByDescending(call => call.Ms).Take(count).Select(call => string.Create(
             CultureInfo.InvariantCulture,
-            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}{call.LastGc}"));
+            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}{call.LastGc}{(call.Activity is null ? string.Empty : $"; {call.Activity}")}"));
 
     /// <summary>The state at the start of a call.</summary>
     internal readonly record struct Mark(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Timestamp);
 
-    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated, string? LastGc)
+    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated, string? LastGc, string? Activity)
     {
         public int Collections => Gen0 + Gen1 + Gen2;
     }
