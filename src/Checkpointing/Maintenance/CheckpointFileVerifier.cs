@@ -128,7 +128,7 @@ public static class CheckpointFileVerifier
         {
             findings.Add(new CheckpointFinding(
                 CheckpointFindingKind.OrphanedTempFile, null, temp, null,
-                "a temporary file of an interrupted write (or of one in progress); harmless: the card's next owner removes it"));
+                "a temporary file of an interrupted write (or of one in progress, or a file a compaction replaced, kept until the next one); harmless: the card's owner removes it"));
         }
 
         foreach (var journal in Directory.EnumerateFiles(directory, "*" + CardPaths.JournalExtension).Order(StringComparer.Ordinal))
