@@ -131,8 +131,32 @@ internal sealed class SqliteDocumentFold(
             return FoldOutcome.Dropped;
         }
 
+        RebaseOffer(folded, generation);
         SqliteLog.Compacted(logger, cardId, folded.ChangeCount, folded.ChangeBytes, document.Length, folded.Checkpoint.Version);
         return FoldOutcome.Folded;
+    }
+
+    /// <summary>
+    /// After a switch: a state offered meanwhile on the document just replaced (a save made during the fold) is still the
+    /// stored state, now on the new document with the rows after the folded version, so the next fold can start from it
+    /// instead of reading. An offer of the folded version or before is spent.
+    /// </summary>
+    private void RebaseOffer(FoldedState folded, long generation)
+    {
+        var cardId = folded.Checkpoint.CardId;
+        while (_offered.TryGetValue(cardId, out var pending) && pending.DocumentId == folded.DocumentId)
+        {
+            var replaced = pending.Checkpoint.Version <= folded.Checkpoint.Version
+                ? _offered.TryRemove(KeyValuePair.Create(cardId, pending))
+                : _offered.TryUpdate(
+                    cardId,
+                    pending with { DocumentId = generation, ChangeBytes = pending.ChangeBytes - folded.ChangeBytes, ChangeCount = pending.ChangeCount - folded.ChangeCount },
+                    pending);
+            if (replaced)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
