@@ -49,6 +49,31 @@ public abstract partial class CheckpointRepositoryConformanceTests
     }
 
     /// <summary>
+    /// A prompt and an answer of a million characters each (a whole document sent to a model, and its rewrite), with text
+    /// that JSON must escape, are kept exactly: written ahead, recorded with their stage, and after compaction.
+    /// </summary>
+    /// <returns>A task that completes when the test is done.</returns>
+    [Fact]
+    public async Task SaveChange_TextsOfAMillionCharacters_AreKeptExactly_ThroughCompaction()
+    {
+        var repository = await OpenRepositoryAsync();
+        var cardId = NewCardId("million");
+        var checkpoint = CheckpointSamples.Checkpoint(cardId);
+        await repository.SaveAsync(checkpoint);
+        var prompt = string.Concat(Enumerable.Repeat("Summarise: \"quoted\", tab\t, line\n, é, 🚀 ", 1_000_000 / 40));
+        var answer = CheckpointSamples.LargeResponse(prompt, 1_000_000) with { Model = "model-a" };
+
+        checkpoint = await ApplyAndSaveAsync(repository, checkpoint, new LlmResponseCached(checkpoint.Version + 1, CheckpointSamples.At(20), "rewrite", answer));
+        await ShouldLoadAsync(repository, checkpoint, "after the answer was written ahead");
+        checkpoint = await ApplyAndSaveAsync(
+            repository, checkpoint, new StageRecorded(checkpoint.Version + 1, CheckpointSamples.At(30), CheckpointSamples.Stage("rewrite", responses: [answer])));
+        await repository.CompactAsync(cardId);
+        await ShouldLoadAsync(repository, checkpoint, "after CompactAsync");
+        var loaded = (await (await OpenRepositoryAsync()).LoadAsync(cardId))!;
+        loaded.StageCheckpoints["rewrite"].LlmResponses.Should().ContainSingle().Which.Prompt.Should().Be(prompt);
+    }
+
+    /// <summary>
     /// Hundreds of changes, enough to pass any sensible compaction threshold, keep every response and every stage: the
     /// state is checked along the way and after the write-ahead responses move into their stage records.
     /// </summary>

@@ -28,6 +28,12 @@ internal sealed partial class CardSession
     /// </summary>
     private const long MaxZeroFilledSuccessor = 64L << 20;
 
+    /// <summary>The files the last compaction replaced, freed when the next one starts (see <see cref="RetiredFiles"/>).</summary>
+    private readonly RetiredFiles _retired = new();
+
+    /// <summary>Whether the last fold was refused for making the snapshot larger than MaxFileBytes: no fold is retried in the background.</summary>
+    private bool _tooLargeToFold;
+
     /// <summary>Whether a caller waits for the background work, which then skips what can wait (zero-filling a successor).</summary>
     private bool _hurry;
 
@@ -48,6 +54,11 @@ internal sealed partial class CardSession
         }
 
         _background = null;
+        if (_tooLargeToFold)
+        {
+            return;
+        }
+
         if (_unfolded is { } retry)
         {
             // A fold that failed (a full disk, say): the successor holds the appends since; try again.
@@ -72,6 +83,7 @@ internal sealed partial class CardSession
     private async Task CompactNowAsync(CancellationToken cancellationToken)
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        _retired.ReleaseAll();
         if (Current is null)
         {
             return;
@@ -148,7 +160,7 @@ internal sealed partial class CardSession
     {
         // Streamed to the file: a fold runs beside saves, and a buffer the size of the snapshot would cost them gen-2 collections.
         var snapshotBytes = DurableFile.Replace(
-            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), cancellationToken);
+            Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), _options.MaxFileBytes, cancellationToken, _retired);
         Volatile.Write(ref _snapshotBytes, snapshotBytes);
         RenameSuccessorOverJournal();
         _unfolded = null;
@@ -160,11 +172,13 @@ internal sealed partial class CardSession
     {
         if (File.Exists(Paths.Successor))
         {
-            File.Move(Paths.Successor, Paths.Journal, overwrite: true);
+            DurableFile.RenameOver(Paths.Successor, Paths.Journal, _retired);
         }
-
-        // Stryker disable once Statement : an fsync; only a power cut shows it
-        PosixFileSync.SyncDirectory(Paths.Directory);
+        else
+        {
+            // Stryker disable once Statement : an fsync; only a power cut shows it
+            PosixFileSync.SyncDirectory(Paths.Directory);
+        }
     }
 
     /// <summary>
@@ -235,11 +249,19 @@ internal sealed partial class CardSession
     {
         try
         {
+            _retired.ReleaseAll();
             WriteFold(fold, CancellationToken.None);
             await PrepareSuccessorAsync(fold.JournalId, zeroFill: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            Log.CompactionFailed(_logger, CardId, ex);
+        }
+        catch (CheckpointTooLargeException ex)
+        {
+            // The state only grows, so trying again after the next save would fail the same way: the journals keep
+            // every change, and an append that would outgrow the limit is refused with this error.
+            _tooLargeToFold = true;
             Log.CompactionFailed(_logger, CardId, ex);
         }
     }
@@ -274,14 +296,24 @@ internal sealed partial class CardSession
         }
     }
 
-    /// <summary>Closes and removes a prepared successor: it holds nothing, so no reader needs it, and it can be large (zero-filled).</summary>
+    /// <summary>
+    /// Closes and removes a prepared successor: it holds nothing, so no reader needs it. It can be large (zero-filled), so
+    /// its space is freed with the retired files.
+    /// </summary>
     private void DiscardSuccessor()
     {
         if (_successor is { } successor)
         {
             successor.Stream.Dispose();
             _successor = null;
-            DurableFile.TryDelete(Paths.Successor);
+            try
+            {
+                DurableFile.Delete(Paths.Successor, _retired);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left behind: a successor that continues nothing is ignored, and replaced later.
+            }
         }
     }
 
@@ -294,6 +326,8 @@ internal sealed partial class CardSession
     private async Task WriteSnapshotAsync(PipelineCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        _retired.ReleaseAll();
+        _tooLargeToFold = false;
         var journalId = JournalFormat.NewId();
 
         // Reserve the journal's disk space up to the size at which it is compacted again: appends then fill one
@@ -308,7 +342,7 @@ internal sealed partial class CardSession
         {
             // Streamed to the file: no buffer the size of the snapshot (a large-object-heap allocation and a gen-2 collection).
             snapshotBytes = DurableFile.Replace(
-                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), cancellationToken);
+                Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, checkpoint, journalId), _options.MaxFileBytes, cancellationToken, _retired);
         }
         catch
         {
@@ -325,7 +359,7 @@ internal sealed partial class CardSession
         _journalRecordBytes = 0;
 
         // The snapshot is durable and complete; the old journals are now stale. A failure below only costs a rewrite later.
-        DurableFile.Commit(newJournal, Paths.Journal);
+        DurableFile.Commit(newJournal, Paths.Journal, _retired);
         DurableFile.TryDelete(Paths.Successor);
         _journal = OpenJournal(Paths.Journal);
         _journalId = journalId;

@@ -165,15 +165,16 @@ internal sealed partial class CardSession : IAsyncDisposable
         DiscardSuccessor();
         CloseJournal();
         var existed = File.Exists(Paths.Snapshot);
-        File.Delete(Paths.Snapshot);
+        DurableFile.Delete(Paths.Snapshot, _retired);
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
-        File.Delete(Paths.Journal);
-        File.Delete(Paths.Successor);
+        DurableFile.Delete(Paths.Journal, _retired);
+        DurableFile.Delete(Paths.Successor, _retired);
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
+        _retired.ReleaseAll();
         Current = null;
         _loaded = true;
         return existed;
@@ -203,7 +204,7 @@ internal sealed partial class CardSession : IAsyncDisposable
             {
                 await CompactNowAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CheckpointTooLargeException)
             {
                 Log.CompactionFailed(_logger, CardId, ex);
             }
@@ -212,6 +213,7 @@ internal sealed partial class CardSession : IAsyncDisposable
         DiscardSuccessor();
         TrimZeroFill();
         CloseJournal();
+        _retired.ReleaseAll();
         await CardLock.ReleaseAsync(_lock).ConfigureAwait(false);
         Gate.Dispose();
     }
@@ -235,6 +237,11 @@ internal sealed partial class CardSession : IAsyncDisposable
         var record = JournalFormat.Seal(_buffer);
         var journal = _journal!;
         var end = _journalOffset + record.Length;
+        if (end > _options.MaxFileBytes)
+        {
+            throw CheckpointTooLargeException.ForWrite(journal.Name, end, _options.MaxFileBytes);
+        }
+
         try
         {
             if (end <= _journalZeroedEnd)
@@ -331,10 +338,8 @@ internal sealed partial class CardSession : IAsyncDisposable
 
         try
         {
-            _journal.SetLength(_journalOffset);
-
-            // Stryker disable once Statement : an fdatasync; only a power cut shows it
-            PosixFileSync.DataSync(_journal);
+            // A step at a time: tens of megabytes of zeros freed at once would make other cards' appends wait.
+            RetiredFile.Shrink(_journal, _journalOffset);
         }
         catch (IOException)
         {

@@ -77,9 +77,13 @@ internal static class DurableFile
     /// </summary>
     /// <param name="target">The file to replace.</param>
     /// <param name="write">Writes the new content.</param>
+    /// <param name="maxBytes">The most the new content may hold: beyond it the target is left untouched.</param>
     /// <param name="cancellationToken">Cancels the replacement before the rename (the target is then untouched).</param>
+    /// <param name="retired">Keeps the replaced file for its owner to free later; <see langword="null"/> frees it now.</param>
     /// <returns>The length of the new content.</returns>
-    public static long Replace(string target, Action<IBufferWriter<byte>> write, CancellationToken cancellationToken)
+    /// <exception cref="CheckpointTooLargeException">The new content is over <paramref name="maxBytes"/>.</exception>
+    public static long Replace(
+        string target, Action<IBufferWriter<byte>> write, long maxBytes, CancellationToken cancellationToken, RetiredFiles? retired = null)
     {
         var temp = CardPaths.TempFor(target);
         long length;
@@ -91,6 +95,10 @@ internal static class DurableFile
                 write(writer);
                 writer.Flush();
                 length = stream.Length;
+                if (length > maxBytes)
+                {
+                    throw CheckpointTooLargeException.ForWrite(target, length, maxBytes);
+                }
 
                 // Stryker disable once Statement,Boolean : an fsync; only a power cut shows it
                 stream.Flush(flushToDisk: true);
@@ -104,27 +112,80 @@ internal static class DurableFile
             throw;
         }
 
-        Commit(temp, target);
+        Commit(temp, target, retired);
         return length;
     }
 
     /// <summary>Renames a prepared temporary file over its target and makes the rename durable.</summary>
     /// <param name="temp">The file from <see cref="PrepareAsync"/>.</param>
     /// <param name="target">The file to replace.</param>
-    public static void Commit(string temp, string target)
+    /// <param name="retired">Keeps the replaced file for its owner to free later; <see langword="null"/> frees it now.</param>
+    public static void Commit(string temp, string target, RetiredFiles? retired = null)
     {
         try
         {
-            File.Move(temp, target, overwrite: true);
+            RenameOver(temp, target, retired);
         }
         catch
         {
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> over <paramref name="target"/> and makes the rename durable. The file it replaces
+    /// keeps its disk space under a second name (<see cref="RetiredFile"/>), to be freed a step at a time, so that appends
+    /// beside it never wait for all of it at once: now, or later by the owner of <paramref name="retired"/>.
+    /// </summary>
+    /// <param name="source">The file to put in place.</param>
+    /// <param name="target">The file to replace.</param>
+    /// <param name="retired">Keeps the replaced file for its owner to free later; <see langword="null"/> frees it now.</param>
+    public static void RenameOver(string source, string target, RetiredFiles? retired = null)
+    {
+        var old = RetiredFile.Keep(target);
+        try
+        {
+            File.Move(source, target, overwrite: true);
+        }
+        catch
+        {
+            old?.Abandon();
+            throw;
+        }
 
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Path.GetDirectoryName(target)!);
+        if (retired is null)
+        {
+            old?.Release();
+        }
+        else
+        {
+            retired.Add(old);
+        }
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="path"/> if it exists; its disk space is kept (<see cref="RetiredFile"/>) for the owner of
+    /// <paramref name="retired"/> to free a step at a time once it has made the deletion durable.
+    /// </summary>
+    /// <param name="path">The file to delete.</param>
+    /// <param name="retired">Keeps the deleted file's space.</param>
+    public static void Delete(string path, RetiredFiles retired)
+    {
+        var old = RetiredFile.Keep(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch
+        {
+            old?.Abandon();
+            throw;
+        }
+
+        retired.Add(old);
     }
 
     /// <summary>Reads a whole file, refusing one over <paramref name="maxBytes"/>; <see langword="null"/> when it does not exist.</summary>

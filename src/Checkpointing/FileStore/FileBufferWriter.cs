@@ -36,10 +36,18 @@ internal sealed class FileBufferWriter : IBufferWriter<byte>, IDisposable
     }
 
     /// <inheritdoc/>
-    public Memory<byte> GetMemory(int sizeHint = 0) => _chunk.AsMemory(Reserve(sizeHint));
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        var offset = Reserve(sizeHint); // first: it may replace the chunk with a bigger one
+        return _chunk.AsMemory(offset);
+    }
 
     /// <inheritdoc/>
-    public Span<byte> GetSpan(int sizeHint = 0) => _chunk.AsSpan(Reserve(sizeHint));
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        var offset = Reserve(sizeHint);
+        return _chunk.AsSpan(offset);
+    }
 
     /// <summary>Writes what is buffered to the file and on to the device (not durably: the caller fsyncs at the end).</summary>
     public void Flush()

@@ -85,14 +85,15 @@ public sealed class FileSystemCheckpointRepository : ICheckpointRepository, IAsy
 
         // Without the lock, an owner may be writing while this reads. A read is not atomic with a write: it can copy a
         // page of the zero-filled space before a record lands there and later pages after the next records did, which
-        // looks like a damaged record followed by intact ones. Damage on disk stays; such a view does not: read again.
+        // looks like a damaged record followed by intact ones. And a file that a compaction replaced while this read it
+        // is cut short as its space is freed (RetiredFile). Damage on disk stays; such a view does not: read again.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await ReadUnlockedAsync(cardId, paths, cancellationToken).ConfigureAwait(false);
             }
-            catch (CheckpointCorruptedException ex) when (attempt < UnlockedReadAttempts && (ex.Path == paths.Journal || ex.Path == paths.Successor))
+            catch (CheckpointCorruptedException ex) when (attempt < UnlockedReadAttempts && (ex.Path == paths.Journal || ex.Path == paths.Successor || ex.Path == paths.Snapshot))
             {
             }
         }

@@ -5,7 +5,10 @@ namespace Checkpointing;
 /// <summary>Settings of <see cref="FileSystemCheckpointRepository"/>.</summary>
 public sealed class FileSystemCheckpointRepositoryOptions
 {
-    /// <summary>Gets or sets the largest snapshot or journal file read; larger ones raise <see cref="CheckpointTooLargeException"/>.</summary>
+    /// <summary>
+    /// Gets or sets the largest snapshot or journal file read; larger ones raise <see cref="CheckpointTooLargeException"/>.
+    /// The store never writes a larger one: a save that would is refused with that exception before anything is written.
+    /// </summary>
     /// <value>The default is 1 GiB. At most <see cref="Array.MaxLength"/>.</value>
     public long MaxFileBytes { get; set; } = 1L << 30;
 

@@ -10,7 +10,10 @@ namespace Checkpointing;
 /// </summary>
 public static class CheckpointFileVerifier
 {
-    /// <summary>How many times a journal that looks damaged is read again: an owner may be appending while it is read.</summary>
+    /// <summary>
+    /// How many times a card whose files look damaged is read: an owner may be appending to the journal, or replacing the
+    /// document, while it is read.
+    /// </summary>
     private const int ReadAttempts = 3;
 
     /// <summary>Verifies the cards of a checkpoint directory.</summary>
@@ -74,10 +77,16 @@ public static class CheckpointFileVerifier
                 findings.Add(new CheckpointFinding(CheckpointFindingKind.UnsupportedVersion, expectedId, snapshotPath, null, ex.Message));
                 return expectedId;
             }
-            catch (CheckpointCorruptedException ex)
+            catch (CheckpointCorruptedException ex) when (attempt >= ReadAttempts)
             {
                 findings.Add(new CheckpointFinding(CheckpointFindingKind.Damaged, expectedId, snapshotPath, ex.Offset, ex.Message));
                 return expectedId;
+            }
+            catch (CheckpointCorruptedException)
+            {
+                // An owner's compaction may have replaced the document while this read it, and cut the old one short
+                // as it frees its space: read again. Damage on disk stays.
+                continue;
             }
 
             var cardId = snapshot.Checkpoint.CardId;

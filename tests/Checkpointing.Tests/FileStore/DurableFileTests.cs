@@ -55,7 +55,7 @@ public sealed class DurableFileTests : IDisposable
         await File.WriteAllTextAsync(target, "old");
 
         await DurableFile.ReplaceAsync(target, "new content"u8.ToArray(), CancellationToken.None);
-        var length = DurableFile.Replace(target, writer => writer.Write("streamed content"u8), CancellationToken.None);
+        var length = DurableFile.Replace(target, writer => writer.Write("streamed content"u8), long.MaxValue, CancellationToken.None);
 
         (await File.ReadAllTextAsync(target)).Should().Be("streamed content");
         length.Should().Be("streamed content".Length);
@@ -75,8 +75,8 @@ public sealed class DurableFileTests : IDisposable
         await cancelled.CancelAsync();
 
         await FluentActions.Invoking(() => DurableFile.ReplaceAsync(target, "new"u8.ToArray(), cancelled.Token)).Should().ThrowAsync<OperationCanceledException>();
-        FluentActions.Invoking(() => DurableFile.Replace(target, writer => writer.Write("new"u8), cancelled.Token)).Should().Throw<OperationCanceledException>();
-        FluentActions.Invoking(() => DurableFile.Replace(target, _ => throw new IOException("disk full"), CancellationToken.None)).Should().Throw<IOException>();
+        FluentActions.Invoking(() => DurableFile.Replace(target, writer => writer.Write("new"u8), long.MaxValue, cancelled.Token)).Should().Throw<OperationCanceledException>();
+        FluentActions.Invoking(() => DurableFile.Replace(target, _ => throw new IOException("disk full"), long.MaxValue, CancellationToken.None)).Should().Throw<IOException>();
 
         (await File.ReadAllTextAsync(target)).Should().Be("old");
         Directory.GetFiles(_temp.Path).Should().Equal([target]);
