@@ -28,10 +28,10 @@ internal static class WorkloadQuick
         Report.Line(
             $"the disk's own spread in this run: p99/median {disk.Percentile(0.99) / disk.Median:F1}x, max/median {disk.Max / disk.Median:F1}x; "
             + $"saves only beside it: p99 {plain.Saves.Percentile(0.99) / disk.Percentile(0.99):F1}x the disk's p99, max {plain.Saves.Max / disk.Max:F1}x the disk's max");
-        PrintSlowCalls("never compacting, saves", floor.SaveLog);
-        PrintSlowCalls("saves only, saves", plain.SaveLog);
-        PrintSlowCalls("answers ahead, saves", ahead.SaveLog);
-        PrintSlowCalls("answers ahead, write-ahead calls", ahead.WriteAheadLog);
+        SlowCallReport.Print("never compacting, saves", floor.SaveLog, floor.Timeline, 5);
+        SlowCallReport.Print("saves only, saves", plain.SaveLog, plain.Timeline, 5);
+        SlowCallReport.Print("answers ahead, saves", ahead.SaveLog, timeline: null, 5);
+        SlowCallReport.Print("answers ahead, write-ahead calls", ahead.WriteAheadLog, ahead.Timeline, 5);
 
         report.AtMost("whole run, durable, with close (no write-ahead)", plain.TotalSeconds, 1.3, "s");
         report.AtLeast("speed-up over the Python original's 136 s (no write-ahead)", PythonWorkload.PythonSeconds / plain.TotalSeconds, 100, "x");
@@ -54,14 +54,5 @@ internal static class WorkloadQuick
         }
 
         return samples;
-    }
-
-    private static void PrintSlowCalls(string what, CallLog calls)
-    {
-        Report.Line($"{what}: {calls.SlowCallCauses()}; slowest:");
-        foreach (var call in calls.Slowest(5))
-        {
-            Report.Line("    " + call);
-        }
     }
 }

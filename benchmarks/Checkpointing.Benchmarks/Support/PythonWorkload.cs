@@ -29,11 +29,15 @@ internal static class PythonWorkload
         var paths = CardPaths.For(Path.GetFullPath(directory), Workload.CardId);
         var snapshot = new FileInfo(paths.Snapshot);
         var snapshotLength = 0L;
-        var repository = new FileSystemCheckpointRepository(
-            directory, compact ? null : new FileSystemCheckpointRepositoryOptions { MinCompactionBytes = long.MaxValue });
+        var options = new FileSystemCheckpointRepositoryOptions { BackgroundActivity = result.Timeline.Enter };
+        if (!compact)
+        {
+            options.MinCompactionBytes = long.MaxValue;
+        }
+
+        var repository = new FileSystemCheckpointRepository(directory, options);
         var gcPause = GC.GetTotalPauseDuration();
         var gen2 = GC.CollectionCount(2);
-        var probes = new Samples();
         var start = Stopwatch.GetTimestamp();
         var manager = new CheckpointManager(Workload.CardId, repository, new CheckpointManagerOptions());
         await using (manager)
@@ -48,18 +52,16 @@ internal static class PythonWorkload
                 {
                     foreach (var response in responses)
                     {
-                        var folding = Folding(paths, probes);
                         var called = CallLog.Start();
                         await manager.CacheLlmResponseAsync(stage, response);
-                        result.WriteAheadLog.End(called, index, folding || Folding(paths, probes));
+                        result.WriteAheadLog.End(called, index, result.Timeline);
                     }
                 }
 
-                var foldingBefore = Folding(paths, probes);
                 var saved = CallLog.Start();
                 await manager.SaveStageCheckpointAsync(
                     stage, StageStatus.Completed, new StageResult(index, "ok"), artifacts, writeAhead ? null : responses);
-                result.SaveLog.End(saved, index, foldingBefore || Folding(paths, probes));
+                result.SaveLog.End(saved, index, result.Timeline);
 
                 // A change of the snapshot's length is a compaction that ended (in the background) since the last look.
                 snapshot.Refresh();
@@ -71,22 +73,12 @@ internal static class PythonWorkload
             }
         }
 
-        // The probes for a running compaction are the benchmark's, not the store's: not part of the run.
-        result.TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds - (probes.Total / 1000);
+        result.TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         result.GcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;
         result.Gen2Collections = GC.CollectionCount(2) - gen2;
         snapshot.Refresh();
         result.FinalSnapshotBytes = snapshot.Length;
         return result;
-    }
-
-    /// <summary>Whether a background compaction is writing now: a snapshot or a successor journal (a temporary file exists).</summary>
-    private static bool Folding(CardPaths paths, Samples probes)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var folding = Directory.EnumerateFiles(paths.Directory, paths.TempPattern).Any();
-        probes.AddSince(start);
-        return folding;
     }
 
     private static string[] Artifacts(int index) =>

@@ -12,6 +12,9 @@ internal sealed class PythonWorkloadRun
     /// <summary>Gets the write-ahead calls (none without write-ahead), each with what overlapped it.</summary>
     public CallLog WriteAheadLog { get; } = new();
 
+    /// <summary>Gets what the store's compaction work did and when (its diagnostics hook), to attribute slow calls.</summary>
+    public BackgroundTimeline Timeline { get; } = new();
+
     /// <summary>Gets the stage saves.</summary>
     public Samples Saves => SaveLog.Samples;
 

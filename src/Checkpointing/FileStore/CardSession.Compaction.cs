@@ -97,19 +97,26 @@ internal sealed partial class CardSession
             return;
         }
 
-        if (_unfolded is { } pending)
+        try
         {
-            WriteFold(pending, cancellationToken);
-        }
-
-        if (_journalRecordBytes > 0)
-        {
-            if (_successor is null)
+            if (_unfolded is { } pending)
             {
-                await PrepareSuccessorAsync(_journalId!, zeroFill: false, cancellationToken).ConfigureAwait(false);
+                WriteFold(pending, cancellationToken);
             }
 
-            WriteFold(Switch(), cancellationToken);
+            if (_journalRecordBytes > 0)
+            {
+                if (_successor is null)
+                {
+                    await PrepareSuccessorAsync(_journalId!, zeroFill: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                WriteFold(Switch(), cancellationToken);
+            }
+        }
+        finally
+        {
+            Phase("idle");
         }
     }
 
@@ -159,9 +166,11 @@ internal sealed partial class CardSession
     private void WriteFold(Fold fold, CancellationToken cancellationToken)
     {
         // Streamed to the file: a fold runs beside saves, and a buffer the size of the snapshot would cost them gen-2 collections.
+        Phase("writing the snapshot");
         var snapshotBytes = DurableFile.Replace(
             Paths.Snapshot, output => CheckpointJsonWriter.WriteSnapshot(output, fold.Checkpoint, fold.JournalId), _options.MaxFileBytes, cancellationToken, _retired);
         Volatile.Write(ref _snapshotBytes, snapshotBytes);
+        Phase("renaming the successor");
         RenameSuccessorOverJournal();
         _unfolded = null;
         Log.Compacted(_logger, CardId, fold.JournalBytes, snapshotBytes, fold.Checkpoint.Version);
@@ -192,12 +201,14 @@ internal sealed partial class CardSession
     {
         var id = JournalFormat.SuccessorId(journalId);
         var expected = ExpectedJournalBytes(CompactionThreshold, _options.MaxFileBytes);
+        Phase("creating the successor");
         var temp = await DurableFile.PrepareAsync(Paths.Successor, JournalFormat.CreateHeader(id), expected, cancellationToken).ConfigureAwait(false);
         var length = (long)JournalFormat.HeaderSize;
         if (zeroFill)
         {
             try
             {
+                Phase("zero-filling the successor");
                 length = ZeroFill(temp, JournalFormat.HeaderSize + Math.Min(expected, MaxZeroFilledSuccessor), () => Volatile.Read(ref _hurry));
             }
             catch
@@ -249,6 +260,7 @@ internal sealed partial class CardSession
     {
         try
         {
+            Phase("freeing replaced files");
             _retired.ReleaseAll();
             WriteFold(fold, CancellationToken.None);
             await PrepareSuccessorAsync(fold.JournalId, zeroFill: true, CancellationToken.None).ConfigureAwait(false);
@@ -264,6 +276,10 @@ internal sealed partial class CardSession
             _tooLargeToFold = true;
             Log.CompactionFailed(_logger, CardId, ex);
         }
+        finally
+        {
+            Phase("idle");
+        }
     }
 
     private async Task PrepareInBackgroundAsync(string journalId)
@@ -276,7 +292,14 @@ internal sealed partial class CardSession
         {
             Log.CompactionFailed(_logger, CardId, ex);
         }
+        finally
+        {
+            Phase("idle");
+        }
     }
+
+    /// <summary>Tells the diagnostics hook, if any, what the compaction work is doing.</summary>
+    private void Phase(string phase) => _options.BackgroundActivity?.Invoke("fold", phase);
 
     /// <summary>Waits for background work to end. It logs its own I/O failures; anything else it raised is a defect and is rethrown.</summary>
     private async Task WaitForBackgroundAsync()

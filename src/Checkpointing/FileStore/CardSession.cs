@@ -251,6 +251,7 @@ internal sealed partial class CardSession : IAsyncDisposable
             else
             {
                 // Never past MaxFileBytes: zeros must not make a journal too large to load.
+                _options.BackgroundActivity?.Invoke("journal", "extending");
                 var zeroedEnd = Math.Max(end, Math.Min(AlignUp(end + ZeroFill(), ZeroFillAlignment), _options.MaxFileBytes));
                 try
                 {
@@ -265,6 +266,7 @@ internal sealed partial class CardSession : IAsyncDisposable
                 }
 
                 _journalZeroedEnd = zeroedEnd;
+                _options.BackgroundActivity?.Invoke("journal", "idle");
             }
 
             // Stryker disable once Statement : an fdatasync; only a power cut shows it

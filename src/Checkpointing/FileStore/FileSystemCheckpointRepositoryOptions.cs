@@ -22,6 +22,13 @@ public sealed class FileSystemCheckpointRepositoryOptions
     /// </summary>
     internal long? CompactionBytesOverride { get; set; }
 
+    /// <summary>
+    /// Gets or sets a diagnostics hook told what a card's compaction work is doing (work, phase): <c>"fold"</c> (freeing
+    /// replaced files, writing the snapshot, renaming, zero-filling the successor, idle) and <c>"journal"</c> (extending,
+    /// idle: an append that writes zeros ahead of itself). The quick benchmark attributes slow saves with it; it must return at once.
+    /// </summary>
+    internal Action<string, string>? BackgroundActivity { get; set; }
+
     /// <summary>Gets or sets how often a waiting owner tries the lock again.</summary>
     /// <value>The default is 25 milliseconds.</value>
     public TimeSpan LockPollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
