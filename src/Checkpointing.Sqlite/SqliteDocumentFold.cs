@@ -14,7 +14,9 @@ namespace Checkpointing.Sqlite;
 /// (<see cref="SqliteDocumentChunks"/>), one short write transaction each;</item>
 /// <item>switch in one short transaction: only if the card still has the document that was folded
 /// (<c>checkpoints.document_id</c>) and the caller may still write it, point the card at the new generation, subtract
-/// the folded rows from its counters, and delete the folded change rows, the old document and every other generation.</item>
+/// the folded rows from its counters, and delete the folded change rows;</item>
+/// <item>delete the old document and every other generation a few chunks per short transaction
+/// (<see cref="DeleteUnnamedDocumentsAsync"/>): rows no card names, which no reader looks at.</item>
 /// </list>
 /// A background fold that a save of this repository requested while it owns the card does not read the document back
 /// (parsing tens of MB into objects in the saving process costs its saves CPU and garbage collections): the save
@@ -23,11 +25,14 @@ namespace Checkpointing.Sqlite;
 /// Every write of the fold takes its turn with the repository's saves (<see cref="SqliteDatabase.WriteAsync"/>), so a save
 /// waits for at most one chunk or the switch.
 /// A crash before the switch leaves the old document and every change row: the new generation's chunks are garbage that
-/// the next fold's switch removes. Saves made during the fold are change rows of later versions, which the switch keeps.
+/// the next fold removes after its switch; a crash after it leaves the old document's rows, removed the same way. Saves made during the fold are change rows of later versions, which the switch keeps.
 /// </summary>
 internal sealed class SqliteDocumentFold(
     SqliteDatabase database, SqliteChangeWriter writer, SqliteCheckpointReader reader, SqliteCheckpointRepositoryOptions options, ILogger logger)
 {
+    /// <summary>How many chunks of replaced documents one transaction deletes (about 1 MiB of 128 KiB chunks).</summary>
+    private const int DeletedChunksPerTransaction = 8;
+
     private readonly ConcurrentDictionary<string, FoldedState> _offered = new(StringComparer.Ordinal);
 
     /// <summary>Whether change rows of <paramref name="changeBytes"/> outgrow a document of <paramref name="documentBytes"/>.</summary>
@@ -82,6 +87,9 @@ internal sealed class SqliteDocumentFold(
             {
                 // An explicit compaction is a write: like every write it is refused for a card another owner holds.
                 await writer.WriteAsync(cardId, (_, _) => Task.FromResult(true), cancellationToken).ConfigureAwait(false);
+
+                // It also finishes what a fold stopped after its switch (a crash, a failure) left.
+                await DeleteUnnamedDocumentsAsync(cardId, cancellationToken).ConfigureAwait(false);
             }
 
             return FoldOutcome.NothingToFold;
@@ -131,8 +139,33 @@ internal sealed class SqliteDocumentFold(
             return FoldOutcome.Dropped;
         }
 
+        RebaseOffer(folded, generation);
+        await DeleteUnnamedDocumentsAsync(cardId, cancellationToken).ConfigureAwait(false);
         SqliteLog.Compacted(logger, cardId, folded.ChangeCount, folded.ChangeBytes, document.Length, folded.Checkpoint.Version);
         return FoldOutcome.Folded;
+    }
+
+    /// <summary>
+    /// After a switch: a state offered meanwhile on the document just replaced (a save made during the fold) is still the
+    /// stored state, now on the new document with the rows after the folded version, so the next fold can start from it
+    /// instead of reading. An offer of the folded version or before is spent.
+    /// </summary>
+    private void RebaseOffer(FoldedState folded, long generation)
+    {
+        var cardId = folded.Checkpoint.CardId;
+        while (_offered.TryGetValue(cardId, out var pending) && pending.DocumentId == folded.DocumentId)
+        {
+            var replaced = pending.Checkpoint.Version <= folded.Checkpoint.Version
+                ? _offered.TryRemove(KeyValuePair.Create(cardId, pending))
+                : _offered.TryUpdate(
+                    cardId,
+                    pending with { DocumentId = generation, ChangeBytes = pending.ChangeBytes - folded.ChangeBytes, ChangeCount = pending.ChangeCount - folded.ChangeCount },
+                    pending);
+            if (replaced)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -251,12 +284,48 @@ internal sealed class SqliteDocumentFold(
                 cancellationToken,
                 ("$card", cardId),
                 ("$version", folded.Checkpoint.Version)).ConfigureAwait(false);
-            Phase("switching: deleting the old document");
-            await ExecuteAsync(connection, transaction, "DELETE FROM checkpoint_documents WHERE card_id = $card", cancellationToken, ("$card", cardId)).ConfigureAwait(false);
-            await SqliteDocumentChunks.DeleteAllButAsync(connection, transaction, cardId, generation, cancellationToken).ConfigureAwait(false);
             Phase("switching: committing");
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes, <see cref="DeletedChunksPerTransaction"/> chunks per short transaction (each takes its turn with the saves),
+    /// the documents the card no longer names: the one a switch replaced (chunks, or the row a whole save wrote) and the
+    /// chunks of folds that never switched. A crash or failure midway leaves rows no card names, which the next fold,
+    /// explicit compaction, whole save or delete of the card removes; a reader never looks at them.
+    /// </summary>
+    private async Task DeleteUnnamedDocumentsAsync(string cardId, CancellationToken cancellationToken)
+    {
+        Phase("deleting the old document");
+        var more = true;
+        while (more)
+        {
+            more = await database.WriteAsync(
+                async (connection, transaction) =>
+                {
+                    await ExecuteAsync(
+                        connection,
+                        transaction,
+                        "DELETE FROM checkpoint_documents WHERE card_id = $card AND (SELECT document_chunks FROM checkpoints WHERE card_id = $card) > 0",
+                        cancellationToken,
+                        ("$card", cardId)).ConfigureAwait(false);
+                    using var delete = SqliteDatabase.Command(
+                        connection,
+                        transaction,
+                        """
+                        DELETE FROM checkpoint_document_chunks WHERE rowid IN (
+                            SELECT rowid FROM checkpoint_document_chunks
+                            WHERE card_id = $card
+                              AND generation IS NOT (SELECT document_id FROM checkpoints WHERE card_id = $card AND document_chunks > 0)
+                            LIMIT $batch)
+                        """,
+                        ("$card", cardId),
+                        ("$batch", DeletedChunksPerTransaction));
+                    return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == DeletedChunksPerTransaction;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private void Phase(string phase) => options.BackgroundActivity?.Invoke("fold", phase);

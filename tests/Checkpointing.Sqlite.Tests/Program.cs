@@ -61,13 +61,37 @@ public static class Program
         return 0;
     }
 
+    /// <summary>What the fold-loop child prints when its fold starts deleting the document its switch replaced (then it pauses 20-40 ms).</summary>
+    public const string FoldDeletingLine = "fold-deleting";
+
+    /// <summary>What the fold-loop child prints when a fold ends.</summary>
+    public const string FoldIdleLine = "fold-idle";
+
     /// <summary>
     /// Takes the card, then caches LLM responses as fast as it can, printing "saved VERSION" after each returned save, until
     /// it is killed. Its store folds the change rows whenever they pass 8 KB, in 4 KB chunks, so folds run almost all the time.
+    /// When a fold starts deleting the document its switch replaced it prints <see cref="FoldDeletingLine"/> and pauses
+    /// (so that a kill can aim there), and <see cref="FoldIdleLine"/> when the fold ends.
     /// </summary>
     private static async Task<int> FoldLoopAsync(string database, string cardId)
     {
-        var options = new SqliteCheckpointRepositoryOptions { CompactionBytesOverride = 8 * 1024, FoldChunkBytes = 4 * 1024 };
+        var options = new SqliteCheckpointRepositoryOptions
+        {
+            CompactionBytesOverride = 8 * 1024,
+            FoldChunkBytes = 4 * 1024,
+            BackgroundActivity = (work, phase) =>
+            {
+                if (work == "fold" && phase == "deleting the old document")
+                {
+                    Console.WriteLine(FoldDeletingLine);
+                    Thread.Sleep(Random.Shared.Next(20, 41)); // the fold's background thread, in a test child
+                }
+                else if (work == "fold" && phase == "idle")
+                {
+                    Console.WriteLine(FoldIdleLine);
+                }
+            },
+        };
         await using var repository = new SqliteCheckpointRepository(database, options);
         await using var ownership = await repository.AcquireOwnershipAsync(cardId, TimeSpan.FromSeconds(60));
         var checkpoint = await repository.LoadAsync(cardId);

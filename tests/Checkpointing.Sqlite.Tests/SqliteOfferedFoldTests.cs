@@ -43,6 +43,49 @@ public sealed class SqliteOfferedFoldTests : SqliteTestBase
     }
 
     [Fact]
+    public async Task SavesDuringAFold_OfferAStateTheNextFoldStartsFrom_OnTheNewDocument()
+    {
+        var phases = new ConcurrentQueue<string>();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = Options(phases);
+        options.AfterFoldChunk = async (_, chunk, cancellationToken) =>
+        {
+            if (chunk == 1 && held.TrySetResult())
+            {
+                await release.Task.WaitAsync(cancellationToken);
+            }
+        };
+        var repository = Open(options);
+        await using (await repository.AcquireOwnershipAsync("CARD-1", TimeSpan.Zero))
+        {
+            var checkpoint = CheckpointSamples.Minimal("CARD-1");
+            await repository.SaveAsync(checkpoint);
+            checkpoint = await SaveResponseAsync(repository, checkpoint, "starts the fold");
+            await held.Task.WaitAsync(HangGuard);
+            try
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    // Change rows on the document the held fold replaces; each offers its state and asks for another fold.
+                    checkpoint = await SaveResponseAsync(repository, checkpoint, $"during the fold {i}");
+                }
+            }
+            finally
+            {
+                release.TrySetResult();
+            }
+
+            await repository.WhenFoldIdleAsync("CARD-1").WaitAsync(HangGuard);
+            phases.Count(phase => phase == "switching: committing").Should().Be(2, "the held fold, then one for the saves made during it");
+            phases.Should().NotContain(ReadingTheDocument, "the second fold starts from the last save's state, moved onto the first fold's document");
+            Raw.Scalar(Database.Path, "SELECT COUNT(*) FROM checkpoint_changes").Should().Be(0);
+            Raw.Scalar(Database.Path, "SELECT change_bytes + change_count FROM checkpoints").Should().Be(0, "the counters of the moved offer were right");
+            (await Open().LoadAsync("CARD-1")).ShouldMatch(checkpoint);
+        }
+    }
+
+    [Fact]
     public async Task UnownedCard_BackgroundFolds_ReadTheCard()
     {
         var phases = new ConcurrentQueue<string>();

@@ -44,31 +44,7 @@ internal static class SqliteFoldQuick
     /// What overlapped the slow saves: a GC, a background fold of this repository, or neither; for SQLite also which
     /// phases of the fold and the WAL checkpoints, and how long each phase took.
     /// </summary>
-    private static void PrintSlowCalls(string what, FoldRun run)
-    {
-        Report.Line($"{what}: {run.Log.SlowCallCauses()}; slowest:");
-        foreach (var call in run.Log.Slowest(3))
-        {
-            Report.Line("    " + call);
-        }
-
-        if (run.Timeline is not { } timeline)
-        {
-            return;
-        }
-
-        Report.Line($"{what}: slow calls by the background phases they overlapped:");
-        foreach (var line in run.Log.SlowCallActivities())
-        {
-            Report.Line("    " + line);
-        }
-
-        Report.Line($"{what}: background phases (count, total, longest):");
-        foreach (var line in timeline.PhaseDurations())
-        {
-            Report.Line("    " + line);
-        }
-    }
+    private static void PrintSlowCalls(string what, FoldRun run) => SlowCallReport.Print(what, run.Log, run.Timeline, slowest: 3);
 
     private static void Check(Report report, string store, FoldRun folding, FoldRun floor)
     {
