@@ -40,7 +40,8 @@ internal static class PythonWorkload
         var gen2 = GC.CollectionCount(2);
         var start = Stopwatch.GetTimestamp();
         var manager = new CheckpointManager(Workload.CardId, repository, new CheckpointManagerOptions());
-        await using (manager)
+        var closing = 0L;
+        try
         {
             await manager.CreateCheckpointAsync(stages);
             for (var index = 1; index <= stages; index++)
@@ -71,7 +72,15 @@ internal static class PythonWorkload
                     result.SnapshotRewrites++;
                 }
             }
+
+            closing = Stopwatch.GetTimestamp();
         }
+        finally
+        {
+            await manager.DisposeAsync();
+        }
+
+        result.CloseMs = Stopwatch.GetElapsedTime(closing).TotalMilliseconds;
 
         result.TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         result.GcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;

@@ -24,6 +24,9 @@ internal sealed class PythonWorkloadRun
     /// <summary>Gets or sets the whole run, create to close, in seconds.</summary>
     public double TotalSeconds { get; set; }
 
+    /// <summary>Gets or sets how long the manager's dispose took at the end (its compaction included), in milliseconds.</summary>
+    public double CloseMs { get; set; }
+
     /// <summary>Gets or sets how many times the snapshot was seen to change after a save.</summary>
     public int SnapshotRewrites { get; set; }
 
@@ -38,6 +41,6 @@ internal sealed class PythonWorkloadRun
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"total {TotalSeconds:F2} s ({PythonWorkload.PythonSeconds / TotalSeconds:F0}x the Python original's {PythonWorkload.PythonSeconds} s); ")
-        + $"stage save {Saves}, p99 {Report.Ms(Saves.Percentile(0.99))}; snapshot written {SnapshotRewrites} times, final {Report.Bytes(FinalSnapshotBytes)}; "
+        + $"stage save {Saves}, p99 {Report.Ms(Saves.Percentile(0.99))}; close {Report.Ms(CloseMs)}; snapshot written {SnapshotRewrites} times, final {Report.Bytes(FinalSnapshotBytes)}; "
         + $"GC pauses {Report.Ms(GcPauseMs)} in all, {Gen2Collections} gen-2 collections";
 }

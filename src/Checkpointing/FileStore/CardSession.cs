@@ -162,6 +162,7 @@ internal sealed partial class CardSession : IAsyncDisposable
     public async Task<bool> DeleteAsync()
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        _retired.StepBytes = RetiredFile.ClosingStepBytes;
         DiscardSuccessor();
         CloseJournal();
         var existed = File.Exists(Paths.Snapshot);
@@ -175,6 +176,7 @@ internal sealed partial class CardSession : IAsyncDisposable
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Paths.Directory);
         _retired.ReleaseAll();
+        _retired.StepBytes = RetiredFile.StepBytes; // the owner may write the card again
         Current = null;
         _loaded = true;
         return existed;
@@ -198,6 +200,7 @@ internal sealed partial class CardSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await WaitForBackgroundAsync().ConfigureAwait(false);
+        _retired.StepBytes = RetiredFile.ClosingStepBytes;
         if (_unfolded is not null || (_journal is not null && _journalRecordBytes > CompactionThreshold))
         {
             try
@@ -341,7 +344,7 @@ internal sealed partial class CardSession : IAsyncDisposable
         try
         {
             // A step at a time: tens of megabytes of zeros freed at once would make other cards' appends wait.
-            RetiredFile.Shrink(_journal, _journalOffset);
+            RetiredFile.Shrink(_journal, _journalOffset, _retired.StepBytes);
         }
         catch (IOException)
         {

@@ -28,8 +28,14 @@ namespace Checkpointing.FileStore;
 /// </remarks>
 internal sealed partial class RetiredFile
 {
-    /// <summary>The bytes freed per file-system commit.</summary>
+    /// <summary>The bytes freed per file-system commit while the card's owner works on: appends wait for at most that much trimming.</summary>
     public const long StepBytes = 1 << 20;
+
+    /// <summary>
+    /// The bytes freed per commit when the owner lets go of the card (dispose, delete): a step costs an fdatasync, and the
+    /// caller waits for all of them; other cards' appends wait for at most this much trimming.
+    /// </summary>
+    public const long ClosingStepBytes = 8 << 20;
 
     private RetiredFile(string path) => Path = path;
 
@@ -64,12 +70,13 @@ internal sealed partial class RetiredFile
     /// Cuts the old file from its end, one step per fdatasync (each a commit of its own), then deletes it. Call it once the
     /// rename or delete is durable. Never throws: on an error the rest is freed at once, or by the card's next owner.
     /// </summary>
-    public void Release()
+    /// <param name="stepBytes">The bytes freed per step.</param>
+    public void Release(long stepBytes = StepBytes)
     {
         try
         {
             using var file = new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-            Shrink(file, 0);
+            Shrink(file, 0, stepBytes);
         }
         catch (IOException)
         {
@@ -87,11 +94,12 @@ internal sealed partial class RetiredFile
     /// </summary>
     /// <param name="file">The file, open for writing.</param>
     /// <param name="length">Its length when done.</param>
-    public static void Shrink(FileStream file, long length)
+    /// <param name="stepBytes">The bytes freed per step.</param>
+    public static void Shrink(FileStream file, long length, long stepBytes)
     {
         for (var end = file.Length; end > length;)
         {
-            end = Math.Max(length, end - StepBytes);
+            end = Math.Max(length, end - stepBytes);
             file.SetLength(end);
             PosixFileSync.DataSync(file);
         }

@@ -10,6 +10,12 @@ internal sealed class RetiredFiles
 {
     private readonly List<RetiredFile> _files = [];
 
+    /// <summary>
+    /// Gets or sets the bytes freed per step: <see cref="RetiredFile.StepBytes"/> while the owner works on, larger
+    /// (<see cref="RetiredFile.ClosingStepBytes"/>) once it lets go of the card and waits for the freeing.
+    /// </summary>
+    public long StepBytes { get; set; } = RetiredFile.StepBytes;
+
     /// <summary>Gets how many files wait to be freed.</summary>
     public int Count => _files.Count;
 
@@ -27,7 +33,7 @@ internal sealed class RetiredFiles
     {
         foreach (var file in _files)
         {
-            file.Release();
+            file.Release(StepBytes);
         }
 
         _files.Clear();
