@@ -154,15 +154,13 @@ internal static class DurableFile
             throw;
         }
 
+        retired?.Add(old);
+
         // Stryker disable once Statement : an fsync; only a power cut shows it
         PosixFileSync.SyncDirectory(Path.GetDirectoryName(target)!);
         if (retired is null)
         {
             old?.Release();
-        }
-        else
-        {
-            retired.Add(old);
         }
     }
 

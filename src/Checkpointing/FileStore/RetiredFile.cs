@@ -16,9 +16,10 @@ namespace Checkpointing.FileStore;
 /// <para>
 /// So before the rename the old file gets a second name (a hard link, named like one of the card's temporary files);
 /// the rename then frees nothing, and <see cref="Release"/>, once the rename is durable (a session waits until its next
-/// compaction starts: <see cref="RetiredFiles"/>), cuts the old file from its end one megabyte per commit and deletes
-/// what is left. A crash at any instant leaves the card's files as the rename left them, plus at most that temporary
-/// name, which the card's next owner removes (<see cref="CardSession.RemoveOrphanedTempFiles"/>).
+/// compaction starts: <see cref="RetiredFiles"/>), cuts the old file from its end one step per commit (a megabyte while
+/// the owner works on, <see cref="ClosingStepBytes"/> when it lets go) and deletes what is left. A crash at any instant
+/// leaves the card's files as the rename left them, plus at most that temporary name, which the card's next owner
+/// removes (<see cref="CardSession.RemoveOrphanedTempFiles"/>).
 /// </para>
 /// <para>
 /// A reader that still reads the old file when it is released sees it shrink under it; the store's readers read that

@@ -85,7 +85,8 @@ public sealed class RetiredFileTests : IDisposable
 
         await using (await owner.AcquireOwnershipAsync(CardId, TimeSpan.Zero))
         {
-            // Each compaction replaces a snapshot of 1-8 MB, which is then freed a step at a time under any reader of it.
+            // Each compaction replaces a snapshot of 1-8 MB, and frees the one the compaction before it replaced, a step at
+            // a time, maybe under a reader still reading it.
             for (var i = 0; i < 40 && !reader.IsCompleted; i++)
             {
                 var applied = new AppliedChange(checkpoint, new LlmResponseCached(checkpoint.Version + 1, at, "plan", Stages.Response($"prompt {i}", answer)));
