@@ -1,5 +1,5 @@
 using Checkpointing.PostgreSql.Tests.Support;
-using static Checkpointing.PostgreSql.Tests.Support.FoldCards;
+using static Checkpointing.Tests.Support.FoldCards;
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;

@@ -2,7 +2,7 @@ using Checkpointing.PostgreSql.Tests.Support;
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
-using static Checkpointing.PostgreSql.Tests.Support.FoldCards;
+using static Checkpointing.Tests.Support.FoldCards;
 
 namespace Checkpointing.PostgreSql.Tests;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
-using static Checkpointing.Sqlite.Tests.Saves;
+using static Checkpointing.Tests.Support.FoldCards;
 
 namespace Checkpointing.Sqlite.Tests;
 

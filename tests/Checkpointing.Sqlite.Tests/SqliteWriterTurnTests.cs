@@ -1,7 +1,7 @@
 using Checkpointing.Testing;
 using FluentAssertions;
 using Xunit;
-using static Checkpointing.Sqlite.Tests.Saves;
+using static Checkpointing.Tests.Support.FoldCards;
 
 namespace Checkpointing.Sqlite.Tests;
 

@@ -1,3 +1,4 @@
+using Checkpointing.Tests.Support;
 using FluentAssertions;
 
 namespace Checkpointing.PostgreSql.Tests.Support;
