@@ -330,21 +330,23 @@ internal sealed partial class CardSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Cuts the zeros kept ahead of the appends when there are more than an append ever writes (a successor zero-filled
-    /// in the background), so that the next load does not read them. Only zeros go: a failure leaves them, and a load
-    /// reads past them.
+    /// When the owner lets go: cuts the zeros kept ahead of the appends when there are more than an append ever writes
+    /// (a successor zero-filled in the background), so that the next load does not read them, and frees the disk the
+    /// journal reserved past its end for appends that will not come (up to a few times the snapshot's size, which a
+    /// closed card would otherwise keep). Only zeros go: a failure leaves them, and a load reads past them.
     /// </summary>
     private void TrimZeroFill()
     {
-        if (_journal is null || _journalZeroedEnd - _journalOffset <= MaxZeroFill + ZeroFillAlignment)
+        if (_journal is null)
         {
             return;
         }
 
         try
         {
-            // A step at a time: tens of megabytes of zeros freed at once would make other cards' appends wait.
-            RetiredFile.Shrink(_journal, _journalOffset, _retired.StepBytes);
+            // A step at a time: tens of megabytes freed at once would make other cards' appends wait.
+            var length = _journalZeroedEnd - _journalOffset > MaxZeroFill + ZeroFillAlignment ? _journalOffset : _journal.Length;
+            RetiredFile.Shrink(_journal, length, _retired.StepBytes);
         }
         catch (IOException)
         {

@@ -54,8 +54,9 @@ internal sealed partial class RetiredFile
             return null;
         }
 
+        // A journal of a few bytes can still hold the disk its appends were to fill (see FileSpace).
         var file = new FileInfo(path);
-        if (!file.Exists || file.Length <= StepBytes)
+        if (!file.Exists || Math.Max(file.Length, FileSpace.AllocatedBytes(path)) <= StepBytes)
         {
             return null;
         }
@@ -90,15 +91,24 @@ internal sealed partial class RetiredFile
     }
 
     /// <summary>
-    /// Cuts <paramref name="file"/> to <paramref name="length"/> from its end, one step per fdatasync (each a commit of
-    /// its own), so that the space it frees is trimmed a step at a time too.
+    /// Cuts <paramref name="file"/> to <paramref name="length"/> from its end, or from the end of the disk it reserved past
+    /// its end (<see cref="FileSpace"/>), one step per fdatasync (each a commit of its own), so that the space it frees is
+    /// trimmed a step at a time too. With <paramref name="length"/> at the file's length, it frees only that reservation.
     /// </summary>
     /// <param name="file">The file, open for writing.</param>
     /// <param name="length">Its length when done.</param>
     /// <param name="stepBytes">The bytes freed per step.</param>
     public static void Shrink(FileStream file, long length, long stepBytes)
     {
-        for (var end = file.Length; end > length;)
+        // Disk reserved past the end (a journal's preallocation) would all be freed by the first cut, or kept by a file
+        // not cut at all: so the file first grows over it (reserved blocks read as zeros), and the steps free it too.
+        var end = FileSpace.ReservedEnd(file);
+        if (end > file.Length)
+        {
+            file.SetLength(end);
+        }
+
+        while (end > length)
         {
             end = Math.Max(length, end - stepBytes);
             file.SetLength(end);
