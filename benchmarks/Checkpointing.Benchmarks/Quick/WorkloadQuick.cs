@@ -18,13 +18,17 @@ internal static class WorkloadQuick
         await PythonWorkload.RunAsync(Path.Combine(root, "workload-warm-up"), writeAhead: true, stages: 50);
         var disk = RawDisk(Path.Combine(root, "workload-raw-disk"));
         Report.Line($"raw disk, {PythonWorkload.Stages} x 64 KB append + fdatasync (the floor under every save): {disk}, p99 {Report.Ms(disk.Percentile(0.99))}");
+        var aheadDisk = RawWriteAheadDisk(Path.Combine(root, "workload-raw-disk-ahead"));
+        Report.Line(
+            $"raw disk, {AheadFloorCalls} x {AheadFloorBytes >> 10} KB written over zeros + fdatasync (the floor under every write-ahead call): {aheadDisk}, p99 {Report.Ms(aheadDisk.Percentile(0.99))}; "
+            + $"max/median {aheadDisk.Max / aheadDisk.Median:F1}x, p99/median {aheadDisk.Percentile(0.99) / aheadDisk.Median:F1}x");
         var floor = await PythonWorkload.RunAsync(Path.Combine(root, "workload-no-compaction"), writeAhead: false, compact: false);
         Report.Line($"never compacting (the noise floor of this machine): {floor}");
         var plain = await PythonWorkload.RunAsync(Path.Combine(root, "workload-plain"), writeAhead: false);
         Report.Line($"saves only:        {plain}");
         var ahead = await PythonWorkload.RunAsync(Path.Combine(root, "workload-write-ahead"), writeAhead: true);
         Report.Line($"answers ahead too: {ahead}");
-        Report.Line($"  write-ahead calls: {ahead.WriteAhead}, p99 {Report.Ms(ahead.WriteAhead.Percentile(0.99))}");
+        Report.Line($"  write-ahead calls: {ahead.WriteAhead}, p99 {Report.Ms(ahead.WriteAhead.Percentile(0.99))}; max {ahead.WriteAhead.Max / aheadDisk.Max:F1}x the raw disk's max");
         Report.Line(
             $"the disk's own spread in this run: p99/median {disk.Percentile(0.99) / disk.Median:F1}x, max/median {disk.Max / disk.Median:F1}x; "
             + $"saves only beside it: p99 {plain.Saves.Percentile(0.99) / disk.Percentile(0.99):F1}x the disk's p99, max {plain.Saves.Max / disk.Max:F1}x the disk's max");
@@ -39,6 +43,25 @@ internal static class WorkloadQuick
         report.AtMost("stage save p99 / median, history to ~65 MB", plain.Saves.Percentile(0.99) / plain.Saves.Median, 3);
         report.AtMost("write-ahead call max / median, compactions happening", ahead.WriteAhead.Max / ahead.WriteAhead.Median, 10);
         report.AtMost("stage save max / median, with write-ahead", ahead.Saves.Max / ahead.Saves.Median, 10);
+    }
+
+    /// <summary>As many appends as the write-ahead run makes, of about a write-ahead record's size (a 2 KB prompt, a 4 KB answer, JSON).</summary>
+    private const int AheadFloorCalls = PythonWorkload.Stages * Workload.ResponsesPerStage, AheadFloorBytes = 8 << 10;
+
+    private static Samples RawWriteAheadDisk(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var record = new byte[AheadFloorBytes];
+        Random.Shared.NextBytes(record);
+        var samples = new Samples();
+        using var floor = new DiskFloor(directory);
+        floor.ZeroFill((long)AheadFloorCalls * AheadFloorBytes);
+        for (var i = 0; i < AheadFloorCalls; i++)
+        {
+            samples.Time(() => floor.Append(record));
+        }
+
+        return samples;
     }
 
     private static Samples RawDisk(string directory)

@@ -17,8 +17,11 @@ internal sealed class CallLog
     public Samples Samples { get; } = new();
 
     /// <summary>Captures the state at the start of a call.</summary>
-    public static Mark Start() => new(
-        GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), Stopwatch.GetTimestamp());
+    public static Mark Start()
+    {
+        _ = GcEvents.Shared; // listening from the first call on
+        return new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), Stopwatch.GetTimestamp());
+    }
 
     /// <summary>Records a call that started at <paramref name="mark"/>.</summary>
     /// <param name="mark">From <see cref="Start"/>.</param>
@@ -45,7 +48,7 @@ internal sealed class CallLog
         var gen0 = GC.CollectionCount(0) - mark.Gen0 - gen1 - gen2;
         _calls.Add(new Call(
             stage, ms, gen0, gen1, gen2, (GC.GetTotalPauseDuration() - mark.Pause).TotalMilliseconds, folding, allocated,
-            gen0 + gen1 + gen2 > 0 ? LastCollection() : null, activity));
+            gen0 + gen1 + gen2 > 0 ? LastCollection() : null, activity, mark.Gen0 + 1));
     }
 
     /// <summary>What the last collection did: a slow one copies (compacts) what survived; one that sweeps does not.</summary>
@@ -99,12 +102,12 @@ internal sealed class CallLog
     public IEnumerable<string> Slowest(int count) =>
         _calls.OrderByDescending(call => call.Ms).Take(count).Select(call => string.Create(
             CultureInfo.InvariantCulture,
-            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}{call.LastGc}{(call.Activity is null ? string.Empty : $"; {call.Activity}")}"));
+            $"{Report.Ms(call.Ms),9} at stage {call.Stage,4}: GCs {call.Gen0}/{call.Gen1}/{call.Gen2} (gen 0/1/2), pause {Report.Ms(call.GcPauseMs)}, {Report.Bytes(call.Allocated)} allocated, {(call.Folding ? "compaction running" : "no compaction")}{call.LastGc}{(call.Activity is null ? string.Empty : $"; {call.Activity}")}{(call.Collections > 0 ? $"; {GcEvents.Shared.Describe(call.FirstGc, call.FirstGc + call.Collections - 1)}" : string.Empty)}"));
 
     /// <summary>The state at the start of a call.</summary>
     internal readonly record struct Mark(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Timestamp);
 
-    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated, string? LastGc, string? Activity)
+    private readonly record struct Call(int Stage, double Ms, int Gen0, int Gen1, int Gen2, double GcPauseMs, bool Folding, long Allocated, string? LastGc, string? Activity, int FirstGc)
     {
         public int Collections => Gen0 + Gen1 + Gen2;
     }

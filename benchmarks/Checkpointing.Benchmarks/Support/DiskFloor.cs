@@ -44,6 +44,22 @@ internal sealed class DiskFloor : IDisposable
         _logOffset += content.Length;
     }
 
+    /// <summary>
+    /// Writes <paramref name="bytes"/> zeros to the appended file, fsyncs it and starts the appends over again from its
+    /// start: they then overwrite zeros and change no metadata, as the journal's do (it zero-fills ahead).
+    /// </summary>
+    public void ZeroFill(long bytes)
+    {
+        var zeros = new byte[1 << 20];
+        for (long offset = 0; offset < bytes; offset += zeros.Length)
+        {
+            RandomAccess.Write(_log.SafeFileHandle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, bytes - offset)), offset);
+        }
+
+        _log.Flush(flushToDisk: true);
+        _logOffset = 0;
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _log.Dispose();
 }
