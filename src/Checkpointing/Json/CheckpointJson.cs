@@ -1,4 +1,3 @@
-using System.Buffers;
 using Checkpointing.Json;
 using Checkpointing.Models;
 
@@ -30,9 +29,16 @@ public static class CheckpointJson
     public static byte[] SerializeCheckpoint(PipelineCheckpoint checkpoint, bool indented = false)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var buffer = new ArrayBufferWriter<byte>();
-        CheckpointJsonWriter.WriteSnapshot(buffer, checkpoint, journalId: null, indented);
-        return buffer.WrittenSpan.ToArray();
+        var buffer = SerializationBuffer.Take();
+        try
+        {
+            CheckpointJsonWriter.WriteSnapshot(buffer, checkpoint, journalId: null, indented);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            SerializationBuffer.Return(buffer);
+        }
     }
 
     /// <summary>Reads a whole checkpoint.</summary>
@@ -88,9 +94,16 @@ public static class CheckpointJson
     public static byte[] SerializeChange(CheckpointChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var buffer = new ArrayBufferWriter<byte>();
-        CheckpointJsonWriter.WriteChange(buffer, change);
-        return buffer.WrittenSpan.ToArray();
+        var buffer = SerializationBuffer.Take();
+        try
+        {
+            CheckpointJsonWriter.WriteChange(buffer, change);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            SerializationBuffer.Return(buffer);
+        }
     }
 
     /// <summary>Reads one change.</summary>
