@@ -8,6 +8,12 @@ if (args is [ColdResumeQuick.ChildArgument, var directory])
     return await ColdResumeQuick.RunChildAsync(directory);
 }
 
+// `--resume-phases DIR`: the steps of a resume timed in a fresh process, first and second time (for profiling by hand)
+if (args is [ResumePhasesChild.Argument, var phasesDirectory])
+{
+    return await ResumePhasesChild.RunAsync(phasesDirectory);
+}
+
 // `--write-history DIR LAYOUT`: the quick mode's ~61 MB history, kept, for profiling a resume child by hand
 // (`dotnet bin/.../Checkpointing.Benchmarks.dll --resume-child DIR`, e.g. with DOTNET_JitStdOutFile and DOTNET_JitDisasmSummary=1).
 if (args is ["--write-history", var historyDirectory, var layoutName])

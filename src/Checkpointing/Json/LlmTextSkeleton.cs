@@ -21,11 +21,6 @@ namespace Checkpointing.Json;
 /// </remarks>
 internal sealed class LlmTextSkeleton : IDisposable
 {
-    /// <summary>The bytes that end a run of a JSON document's bytes outside strings worth looking at.</summary>
-    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}[],"u8);
-
-    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
-
     private readonly ReadOnlyMemory<byte> _document;
     private readonly List<(int Start, int Length)> _texts;
     private byte[] _skeleton;
@@ -118,7 +113,7 @@ internal sealed class LlmTextSkeleton : IDisposable
         var position = 0;
         while (true)
         {
-            var found = utf8[position..].IndexOfAny(Structural);
+            var found = JsonByteSearch.IndexOfStructural(utf8[position..]);
             if (found < 0)
             {
                 Append(utf8[copied..]);
@@ -170,7 +165,7 @@ internal sealed class LlmTextSkeleton : IDisposable
                     if (expectKey)
                     {
                         key = (position + 1, end - position - 1);
-                        if (utf8.Slice(key.Start, key.Length).Contains((byte)'\\'))
+                        if (JsonByteSearch.IndexOfQuoteOrBackslash(utf8.Slice(key.Start, key.Length)) >= 0) // no quote within
                         {
                             return false; // an escaped name: leave it to the parser to read
                         }
@@ -222,7 +217,7 @@ internal sealed class LlmTextSkeleton : IDisposable
         var position = start + 1;
         while (true)
         {
-            var found = utf8[position..].IndexOfAny((byte)'"', (byte)'\\');
+            var found = JsonByteSearch.IndexOfQuoteOrBackslash(utf8[position..]);
             if (found < 0)
             {
                 return -1;
@@ -248,16 +243,21 @@ internal sealed class LlmTextSkeleton : IDisposable
             }
         }
 
-        return check && utf8[(start + 1)..position].IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0 ? -1 : position;
+        return check && JsonByteSearch.IndexOfControl(utf8[(start + 1)..position]) >= 0 ? -1 : position;
     }
 
     /// <summary>Whether the bytes after a backslash make an escape JSON allows: one of <c>"\/bfnrt</c>, or <c>u</c> and four hex digits.</summary>
+    /// <remarks>Inlined into <see cref="StringEnd"/>, which a fresh process compiles at full opts: on its own it ran as tier-0 code, once per escape.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsValidEscape(ReadOnlySpan<byte> escape) => escape.Length > 0 && escape[0] switch
     {
         (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t' => true,
-        (byte)'u' => escape.Length > 4 && !escape.Slice(1, 4).ContainsAnyExcept(HexDigits),
+        (byte)'u' => escape.Length > 4 && IsHexDigit(escape[1]) && IsHexDigit(escape[2]) && IsHexDigit(escape[3]) && IsHexDigit(escape[4]),
         _ => false,
     };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsHexDigit(byte value) => char.IsAsciiHexDigit((char)value);
 
     private void AppendPlaceholder(int index)
     {
