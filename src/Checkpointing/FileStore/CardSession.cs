@@ -346,7 +346,7 @@ internal sealed partial class CardSession : IAsyncDisposable
         {
             // A step at a time: tens of megabytes freed at once would make other cards' appends wait.
             var length = _journalZeroedEnd - _journalOffset > MaxZeroFill + ZeroFillAlignment ? _journalOffset : _journal.Length;
-            RetiredFile.Shrink(_journal, length, _retired.StepBytes);
+            RetiredFile.Shrink(_journal, length, _retired.StepBytes, maxLength: _options.MaxFileBytes);
         }
         catch (IOException)
         {

@@ -98,11 +98,16 @@ internal sealed partial class RetiredFile
     /// <param name="file">The file, open for writing.</param>
     /// <param name="length">Its length when done.</param>
     /// <param name="stepBytes">The bytes freed per step.</param>
-    public static void Shrink(FileStream file, long length, long stepBytes)
+    /// <param name="maxLength">
+    /// The longest the file may grow to over its reservation: a crash before the cuts leaves it that long (zeros at its
+    /// end), so a file that is loaded again must stay within what a load accepts. A reservation beyond it goes with the
+    /// first cut, at once.
+    /// </param>
+    public static void Shrink(FileStream file, long length, long stepBytes, long maxLength = long.MaxValue)
     {
         // Disk reserved past the end (a journal's preallocation) would all be freed by the first cut, or kept by a file
         // not cut at all: so the file first grows over it (reserved blocks read as zeros), and the steps free it too.
-        var end = FileSpace.ReservedEnd(file);
+        var end = Math.Max(file.Length, Math.Min(FileSpace.ReservedEnd(file), maxLength));
         if (end > file.Length)
         {
             file.SetLength(end);
